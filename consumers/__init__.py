@@ -1,0 +1,1 @@
+"""Department receivers, ledgers and the record lookup store."""

@@ -1,0 +1,103 @@
+"""Ledgers: what each producer sent and what each receiver got, as JSON lines, one file per process.
+
+The report reconciles them: every delivery the grants call for must appear once in a receiver
+ledger. A receiver records the position (topic, partition, offset) of each delivery it reads,
+so a delivery written twice by the exchange (two offsets) is told apart from a receiver reading
+the same offset again after a restart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass(frozen=True)
+class Produced:
+    """One event a simulator published (or tried to: `fault` names a deliberate defect)."""
+
+    event_id: str
+    resource: str
+    key: str
+    region: str
+    division: str
+    department: str
+    action: str
+    intended_ms: int
+    sent_ms: int
+    fault: str | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    """One delivery a receiver read from a consumer node's inbox."""
+
+    event_id: str
+    consumer: str
+    grant: str
+    topic: str
+    partition: int
+    offset: int
+    event_ms: int
+    received_ms: int
+    violation: str | None = None
+
+
+Entry = Produced | Received
+KINDS: dict[str, type[Entry]] = {"produced": Produced, "received": Received}
+
+
+class LedgerWriter:
+    """Appends entries to one ledger file; flushes every `flush_every` entries and on close."""
+
+    def __init__(self, path: Path, *, flush_every: int = 500) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file: IO[str] = path.open("a", encoding="utf-8")
+        self._pending = 0
+        self._flush_every = flush_every
+
+    def write(self, entry: Entry) -> None:
+        kind = "produced" if isinstance(entry, Produced) else "received"
+        self._file.write(json.dumps({"kind": kind, **asdict(entry)}, ensure_ascii=False) + "\n")
+        self._pending += 1
+        if self._pending >= self._flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        self._file.flush()
+        self._pending = 0
+
+    def close(self) -> None:
+        self.flush()
+        self._file.close()
+
+
+def read_ledger(path: Path) -> Iterator[Entry]:
+    """Every entry of one ledger file; a torn last line (a killed process) is ignored."""
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            try:
+                data: dict[str, Any] = json.loads(line)
+                kind = KINDS[data.pop("kind")]
+            except (json.JSONDecodeError, KeyError) as exc:
+                if line.endswith("\n"):
+                    raise ValueError(f"{path}:{number}: not a ledger entry: {exc}") from exc
+                return
+            yield kind(**data)
+
+
+def read_ledgers(folder: Path) -> tuple[list[Produced], list[Received]]:
+    """All entries of all `*.jsonl` ledgers in `folder`."""
+    produced: list[Produced] = []
+    received: list[Received] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for entry in read_ledger(path):
+            if isinstance(entry, Produced):
+                produced.append(entry)
+            else:
+                received.append(entry)
+    return produced, received

@@ -1,0 +1,1 @@
+"""The `govx` subcommands, one module per group."""

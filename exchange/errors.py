@@ -1,0 +1,147 @@
+"""Every error govx raises, under one root.
+
+    GovxError
+    ├── ConfigError                 bad settings, scenario or unknown GOVX_ key
+    ├── BrokerError                 the local Kafka broker cannot be installed or started
+    ├── TransportError              the Kafka cluster failed a request        (retriable)
+    ├── CatalogueError              the catalogue data is inconsistent
+    ├── SchemaError                 an Avro schema or datum does not fit
+    ├── DirectoryError              a directory request breaks the sharing rules
+    │   ├── NotFoundError           no such resource, application, grant or record
+    │   ├── ForbiddenError          the caller may not do this
+    │   └── ConflictError           the entity is not in a state that allows this
+    └── InvalidEvent                an event that goes to the dead-letter topic
+        ├── FramingError            not Confluent wire format          avro.framing
+        ├── UnknownSchemaError      schema id not registered           schema.unknown
+        ├── DecodeError             bytes do not decode                avro.decode
+        ├── HeaderError             CloudEvents header missing/bad     header.missing / header.invalid
+        ├── UnknownResourceError    no such resource in the directory  resource.unknown
+        ├── SourceError             source does not provide resource   source.unauthorized
+        ├── IdentifierError         an identifier fails its checks     id.<reason>
+        └── SubjectError            key is not the record's subject    key.mismatch
+
+`retriable` decides what a worker does with an error: retry the batch (True) or
+dead-letter the event / fail the request (False). `InvalidEvent.reason` is the stable
+code written to the `govx_error` header.
+"""
+
+from __future__ import annotations
+
+
+class GovxError(Exception):
+    """Root of every govx error."""
+
+    retriable = False
+    exit_code = 2
+
+
+class ConfigError(GovxError):
+    """Settings, a scenario file or the environment are wrong."""
+
+
+class BrokerError(GovxError):
+    """The local Kafka broker cannot be installed, started or stopped."""
+
+
+class TransportError(GovxError):
+    """The Kafka cluster did not complete a request."""
+
+    def __init__(self, message: str, *, retriable: bool = True) -> None:
+        super().__init__(message)
+        self.retriable = retriable
+
+
+class CatalogueError(GovxError):
+    """The catalogue data names something that does not exist or contradicts itself."""
+
+
+class SchemaError(GovxError):
+    """An Avro schema is invalid, or a datum does not fit its schema."""
+
+
+class DirectoryError(GovxError):
+    """A directory request breaks the sharing rules."""
+
+    code = "directory.invalid"
+    status = 422
+
+
+class NotFoundError(DirectoryError):
+    """No such resource, application, grant or record."""
+
+    code = "not_found"
+    status = 404
+
+
+class ForbiddenError(DirectoryError):
+    """The calling department may not do this."""
+
+    code = "forbidden"
+    status = 403
+
+
+class ConflictError(DirectoryError):
+    """The entity is not in a state that allows this request."""
+
+    code = "conflict"
+    status = 409
+
+
+class InvalidEvent(GovxError):
+    """An event that cannot be exchanged; it goes to the dead-letter topic."""
+
+    reason = "event.invalid"
+
+    def __init__(self, detail: str, *, reason: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if reason is not None:
+            self.reason = reason
+
+
+class FramingError(InvalidEvent):
+    """The value is not in the Confluent wire format."""
+
+    reason = "avro.framing"
+
+
+class UnknownSchemaError(InvalidEvent):
+    """The value names a schema id that is not registered."""
+
+    reason = "schema.unknown"
+
+
+class DecodeError(InvalidEvent):
+    """The value does not decode with its writer schema."""
+
+    reason = "avro.decode"
+
+
+class HeaderError(InvalidEvent):
+    """A CloudEvents header is missing or malformed."""
+
+    reason = "header.invalid"
+
+
+class UnknownResourceError(InvalidEvent):
+    """The event names a resource the directory does not list."""
+
+    reason = "resource.unknown"
+
+
+class SourceError(InvalidEvent):
+    """The event's source department does not provide this resource."""
+
+    reason = "source.unauthorized"
+
+
+class IdentifierError(InvalidEvent):
+    """An identifier in the record fails its checks."""
+
+    reason = "id.invalid"
+
+
+class SubjectError(InvalidEvent):
+    """The event key is not the record's subject identifier."""
+
+    reason = "key.mismatch"

@@ -1,0 +1,84 @@
+"""The one metrics bundle of govx, created on an explicit `CollectorRegistry`.
+
+Names start with `govx_`, carry their base unit, counters end in `_total`, latencies are
+histograms with explicit buckets, and labels stay bounded: resource, department, region level,
+decision, reason — never a person, a record or an event id. `deploy/` (dashboard, alert rules)
+uses exactly these names; `docs/operations.md` explains each.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+BATCH_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+BATCH_SIZE_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000)
+
+
+class Metrics:
+    """Every series govx exports; each process uses the ones that concern it."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self._exchange(registry)
+        self._directory(registry)
+        self._edges(registry)
+
+    def _exchange(self, registry: CollectorRegistry) -> None:
+        self.events_consumed = Counter(
+            "govx_events_consumed_total", "Source events the exchange consumed.", ["resource"], registry=registry)
+        self.deliveries = Counter(
+            "govx_deliveries_total", "Records delivered to consumer inboxes, by how much of the record went.",
+            ["resource", "consumer_department", "consumer_level", "decision"], registry=registry)
+        self.skips = Counter(
+            "govx_skips_total", "Event-consumer pairs not delivered, by reason (not errors).",
+            ["resource", "reason"], registry=registry)
+        self.dead_letters = Counter(
+            "govx_dead_letters_total", "Events sent to gov.dlq, by reason code.", ["reason"], registry=registry)
+        self.latency = Histogram(
+            "govx_end_to_end_latency_seconds", "Event time (intended send) to delivery by the exchange.",
+            ["resource"], buckets=LATENCY_BUCKETS_S, registry=registry)
+        self.batch_seconds = Histogram(
+            "govx_batch_processing_seconds", "Exchange time per batch: decide, produce, commit.",
+            buckets=BATCH_BUCKETS_S, registry=registry)
+        self.batch_events = Histogram(
+            "govx_batch_size_events", "Events per exchange batch.", buckets=BATCH_SIZE_BUCKETS, registry=registry)
+        self.transactions = Counter(
+            "govx_transactions_total", "Exchange transactions, by result.", ["result"], registry=registry)
+        self.lag_records = Gauge(
+            "govx_consumer_lag_records", "Records not yet consumed, per consumer group and topic.",
+            ["group", "topic"], registry=registry)
+        self.lag_seconds = Gauge(
+            "govx_consumer_lag_seconds", "Age of the newest consumed record while records remain behind it.",
+            ["group", "topic"], registry=registry)
+
+    def _directory(self, registry: CollectorRegistry) -> None:
+        self.grants_active = Gauge(
+            "govx_grants_active", "Grants that can deliver now, per resource.", ["resource"], registry=registry)
+        self.applications_pending = Gauge(
+            "govx_applications_pending", "Sharing applications waiting for the provider's decision.",
+            registry=registry)
+        self.applications_overdue = Gauge(
+            "govx_applications_overdue", "Pending applications past their deadline in working days.",
+            registry=registry)
+        self.directory_events = Counter(
+            "govx_directory_events_total", "Directory events applied, by type.", ["type"], registry=registry)
+        self.rules_generation = Gauge(
+            "govx_rules_generation", "How many times the exchange recompiled its rules.", registry=registry)
+
+    def _edges(self, registry: CollectorRegistry) -> None:
+        self.produced = Counter(
+            "govx_produced_events_total", "Events the department simulators produced, valid or deliberately bad.",
+            ["resource", "kind"], registry=registry)
+        self.received = Counter(
+            "govx_received_total", "Deliveries the department receivers read.", ["consumer_department"],
+            registry=registry)
+        self.receiver_violations = Counter(
+            "govx_receiver_violations_total", "Deliveries carrying more than their grant allows.",
+            ["consumer_department"], registry=registry)
+        self.api_requests = Counter(
+            "govx_api_requests_total", "Directory API requests, by route and status class.",
+            ["route", "status"], registry=registry)
+        self.api_latency = Histogram(
+            "govx_api_request_seconds", "Directory API request time.", ["route"],
+            buckets=LATENCY_BUCKETS_S, registry=registry)

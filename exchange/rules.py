@@ -1,0 +1,183 @@
+"""Sharing rules, compiled from the directory whenever it changes.
+
+Per resource: its schema, the identifier checks of its fields, and one `Route` per eligible
+grant with a ready `View`. The per-event path does only what cannot be done earlier: a region
+lookup (cached per division), a validity-window comparison, and projecting the views.
+
+Eligibility follows DOMAIN §2: a `none` resource never delivers, whatever a grant says; a
+conditional resource delivers only on approved (or catalogue) grants, never on a bare
+subscription; an unconditional one on any grant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from exchange import identifiers, masking, regions
+from exchange.codec import RegisteredSchema, SchemaRegistry
+from exchange.directory import Grant, GrantOrigin, Node, Resource, SharingType
+from exchange.directory_view import DirectoryView
+from exchange.errors import GovxError
+from exchange.identifiers import IdKind, Verdict
+from exchange.regions import RegionScope
+from exchange.schemas import data_items, identifier_fields
+from exchange.topics import Topics
+from exchange.views import View, ViewSpec, build_view
+
+CHECKS: dict[IdKind, Callable[[str], Verdict]] = {
+    IdKind.CITIZEN_ID: identifiers.check_citizen_id,
+    IdKind.USCC: identifiers.check_uscc,
+    IdKind.DIVISION: identifiers.check_division,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One consumer's grant on a resource, ready to deliver."""
+
+    grant: str
+    consumer: Node
+    topic: str
+    scope: RegionScope
+    view: View
+    decision: str
+    consumer_level: str
+    valid_from_ms: int
+    valid_until_ms: int
+    headers: tuple[tuple[str, bytes], ...]
+    audit: bytes
+    subject_mask: Callable[[Any], str] | None
+
+    def covers(self, region: str) -> bool:
+        return self.scope.covers(self.consumer.division, region)
+
+
+def _decision(view: View) -> str:
+    return "full" if view.full else ("masked" if view.spec.masks else "projected")
+
+
+def _audit_fragment(grant: Grant, view: View) -> bytes:
+    """The static part of every usage record this route writes (JSON object members)."""
+    static = {"resource": grant.resource, "consumer": grant.consumer.id, "grant": grant.id,
+              "purpose": grant.purpose, "fields": list(view.spec.fields), "masks": dict(view.spec.masks),
+              "delivery": _decision(view)}
+    return json.dumps(static, ensure_ascii=False, sort_keys=True)[1:-1].encode("utf-8")
+
+
+class Views:
+    """One `View` per distinct spec of a resource's schema."""
+
+    def __init__(self, schema: RegisteredSchema, registry: SchemaRegistry) -> None:
+        self.schema = schema
+        self._registry = registry
+        self._views: dict[ViewSpec, View] = {}
+
+    def of(self, grant: Grant) -> View:
+        order = self.schema.field_names()
+        unknown = (set(grant.fields) | {name for name, _ in grant.masks}) - set(order) - {"*"}
+        if unknown:
+            raise GovxError(f"grant {grant.id} names unknown field(s) {', '.join(sorted(unknown))}")
+        spec = ViewSpec.of(grant.fields, dict(grant.masks), order)
+        if spec not in self._views:
+            self._views[spec] = build_view(self.schema, spec, self._registry)
+        return self._views[spec]
+
+
+def route(grant: Grant, views: Views, subject: str, topics: Topics) -> Route:
+    """Compile one grant; `GovxError` if it names fields or masks the schema cannot take."""
+    view = views.of(grant)
+    if subject not in view.spec.fields:
+        raise GovxError(f"grant {grant.id} must include the subject field {subject}")
+    extra = (("govx_grant", grant.id.encode()), ("govx_consumer", grant.consumer.id.encode()))
+    return Route(
+        grant.id, grant.consumer, topics.inbox(grant.consumer), grant.scope, view, _decision(view),
+        regions.level_of(grant.consumer.division).value,
+        int(grant.valid_from.timestamp() * 1000), int(grant.valid_until.timestamp() * 1000),
+        extra, _audit_fragment(grant, view), _subject_mask(view, subject),
+    )
+
+
+def _subject_mask(view: View, subject: str) -> Callable[[Any], str] | None:
+    """How a view masks the record's subject: its key and `ce_subject` must be masked alike."""
+    policy = dict(view.spec.masks).get(subject)
+    return None if policy is None else masking.policy(policy).mask
+
+
+@dataclass(frozen=True)
+class ResourceRules:
+    """Everything the exchange needs to decide the events of one resource."""
+
+    resource: Resource
+    topic: str
+    schema: RegisteredSchema
+    checks: tuple[tuple[str, Callable[[str], Verdict]], ...]
+    routes: tuple[Route, ...]
+    skips: tuple[tuple[str, int], ...]
+    _by_region: dict[str, tuple[Route, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def routes_for(self, region: str) -> tuple[Route, ...]:
+        """The routes whose region scope covers `region` (cached per division code)."""
+        found = self._by_region.get(region)
+        if found is None:
+            found = self._by_region[region] = tuple(r for r in self.routes if r.covers(region))
+        return found
+
+
+def _eligible(resource: Resource, grant: Grant) -> str | None:
+    """Why `grant` can never deliver `resource`, or None when it can."""
+    if resource.sharing is SharingType.NONE:
+        return "not_shared"
+    if resource.sharing is SharingType.CONDITIONAL and grant.origin is GrantOrigin.SUBSCRIPTION:
+        return "not_approved"
+    return None
+
+
+def compile_resource(resource: Resource, grants: Iterable[Grant], registry: SchemaRegistry,
+                     topics: Topics) -> ResourceRules:
+    """The rules of one resource from its grants that are not revoked."""
+    schema = registry.register(resource.definition)
+    checks = tuple((name, CHECKS[kind]) for name, kind in identifier_fields(data_items(schema.schema)))
+    routes: list[Route] = []
+    skips: dict[str, int] = {}
+    views = Views(schema, registry)
+    for grant in grants:
+        reason = _eligible(resource, grant)
+        if reason is None:
+            try:
+                routes.append(route(grant, views, resource.subject, topics))
+                continue
+            except (GovxError, KeyError):
+                reason = "grant_invalid"
+        skips[reason] = skips.get(reason, 0) + 1
+    topic = topics.source(resource.id)
+    return ResourceRules(resource, topic, schema, checks, tuple(routes), tuple(sorted(skips.items())))
+
+
+class Rules:
+    """The compiled directory: rules per resource, recompiled when the directory changes."""
+
+    def __init__(self, registry: SchemaRegistry, topics: Topics | None = None) -> None:
+        self.registry = registry
+        self.topics = topics or Topics()
+        self._rules: dict[str, ResourceRules] = {}
+        self.generation = 0
+
+    def update(self, view: DirectoryView, resource_ids: Iterable[str]) -> None:
+        """Recompile the rules of `resource_ids` from `view`."""
+        for resource_id in resource_ids:
+            resource = view.resources.get(resource_id)
+            if resource is None:
+                self._rules.pop(resource_id, None)
+                continue
+            grants = view.grants_on(resource_id)
+            self._rules[resource_id] = compile_resource(resource, grants, self.registry, self.topics)
+        self.generation += 1
+
+    def get(self, resource_id: str) -> ResourceRules | None:
+        return self._rules.get(resource_id)
+
+    def all(self) -> list[ResourceRules]:
+        return list(self._rules.values())

@@ -1,0 +1,86 @@
+"""Settings from `GOVX_*` environment variables (pydantic-settings).
+
+Every field below is read from `GOVX_<NAME>`; an unknown `GOVX_` variable is an error, so a
+typo such as `GOVX_BOOTSTRAP_SERVER` fails loudly instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from exchange.errors import ConfigError
+
+ENV_PREFIX = "GOVX_"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "govx"
+
+
+class Settings(BaseSettings):
+    """The settings of every govx process."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+
+    bootstrap_servers: str | None = Field(
+        default=None, description="Kafka bootstrap servers; default: the local broker govx manages"
+    )
+    kafka_host: str = Field(default="127.0.0.1", description="address the local broker listens on")
+    kafka_port: int = Field(default=9092, ge=1, le=65535, description="local broker client port")
+    kafka_controller_port: int | None = Field(
+        default=None, ge=1, le=65535, description="local broker KRaft controller port (default port+1)"
+    )
+    kafka_heap: str = Field(default="1g", pattern=r"^\d+[mg]$", description="local broker JVM heap")
+    data_dir: Path = Field(default=Path(".govx"), description="broker storage, ledgers and reports")
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="downloaded broker jars")
+    metrics_host: str = Field(default="127.0.0.1", description="/metrics listen address")
+    metrics_port: int = Field(default=9464, ge=0, le=65535, description="/metrics port; 0 picks one")
+    topic_namespace: str = Field(default="gov", pattern=r"^[a-z][a-z0-9_-]{0,40}$",
+                                 description="prefix of every topic (gov.src.…, gov.dlv.…)")
+    api_host: str = Field(default="127.0.0.1", description="directory API listen address")
+    api_port: int = Field(default=8000, ge=0, le=65535, description="directory API port")
+    api_keys_file: Path | None = Field(
+        default=None, description="TOML file mapping department nodes to API keys"
+    )
+    approval_deadline_days: int = Field(default=10, ge=1, le=365, description="working days to decide")
+    partitions: int = Field(default=3, ge=1, le=64, description="partitions of new source topics")
+    exchange_group: str = Field(default="govx-exchange", min_length=1, description="worker group id")
+
+    def model_post_init(self, __context: Any) -> None:
+        unknown = unknown_keys(os.environ)
+        if unknown:
+            known = ", ".join(sorted(ENV_PREFIX + name.upper() for name in type(self).model_fields))
+            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known settings: {known}")
+
+    @property
+    def bootstrap(self) -> str:
+        """The bootstrap servers to use: the configured ones, else the local broker."""
+        return self.bootstrap_servers or f"{self.kafka_host}:{self.kafka_port}"
+
+    @property
+    def controller_port(self) -> int:
+        """The local broker's KRaft controller port."""
+        return self.kafka_controller_port or self.kafka_port + 1
+
+
+def unknown_keys(environ: dict[str, str] | os._Environ[str]) -> list[str]:
+    """The `GOVX_` variables in `environ` that name no setting."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    return sorted(k for k in environ if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning a validation failure into a `ConfigError` that names the key."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

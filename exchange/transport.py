@@ -1,0 +1,285 @@
+"""The one module that talks to kafka-python.
+
+Everything else sees `Message` tuples and the small classes below; kafka-python's errors are
+translated into `TransportError` here, where they enter govx. Producers are idempotent with
+`acks=all`; consumers read `read_committed`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from exchange.errors import TransportError
+from exchange.message import Headers, Message
+from exchange.topics import TopicSpec
+
+Partition = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """What a metadata request says about the cluster."""
+
+    cluster_id: str
+    brokers: int
+    controller_id: int
+
+
+@contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Turn a kafka-python error raised inside the block into a `TransportError`."""
+    try:
+        yield
+    except KafkaError as exc:
+        retriable = bool(getattr(exc, "retriable", False))
+        raise TransportError(f"{action} failed: {type(exc).__name__}: {exc}", retriable=retriable) from exc
+
+
+def _to_message(record: Any) -> Message:
+    return Message(
+        record.topic, record.partition, record.offset, record.key, record.value,
+        tuple(record.headers or ()), record.timestamp,
+    )
+
+
+def _flatten(polled: Mapping[Any, Sequence[Any]]) -> list[Message]:
+    return [_to_message(record) for records in polled.values() for record in records]
+
+
+def ping(bootstrap: str, timeout_s: float = 2.0) -> ClusterInfo | None:
+    """Ask the cluster for its metadata; None when nothing answers in time."""
+    try:
+        admin = Admin(bootstrap, timeout_s=timeout_s)
+    except TransportError:
+        return None
+    try:
+        return admin.describe_cluster()
+    except TransportError:
+        return None
+    finally:
+        admin.close()
+
+
+class Admin:
+    """Topic and group administration."""
+
+    def __init__(self, bootstrap: str, *, timeout_s: float = 10.0) -> None:
+        self._bootstrap = bootstrap
+        self._timeout_ms = int(timeout_s * 1000)
+        with translated(f"connecting to {bootstrap}"):
+            self._client = KafkaAdminClient(
+                bootstrap_servers=bootstrap, request_timeout_ms=self._timeout_ms,
+                bootstrap_timeout_ms=self._timeout_ms, client_id="govx-admin",
+            )
+
+    def describe_cluster(self) -> ClusterInfo:
+        with translated("describing the cluster"):
+            info = self._client.describe_cluster()
+        return ClusterInfo(str(info["cluster_id"]), len(info["brokers"]), int(info["controller_id"]))
+
+    def topics(self) -> set[str]:
+        with translated("listing topics"):
+            return set(self._client.list_topics())
+
+    def ensure_topics(self, specs: Iterable[TopicSpec]) -> list[str]:
+        """Create the topics that do not exist yet; return the names created."""
+        missing = [spec for spec in specs if spec.name not in self.topics()]
+        created = []
+        for spec in missing:
+            request = {spec.name: {"num_partitions": spec.partitions, "replication_factor": -1,
+                                   "configs": spec.broker_configs()}}
+            try:
+                with translated(f"creating topic {spec.name}"):
+                    self._client.create_topics(request, timeout_ms=self._timeout_ms, wait_for_metadata=True)
+                created.append(spec.name)
+            except TransportError as exc:
+                if not isinstance(exc.__cause__, TopicAlreadyExistsError):
+                    raise
+        return created
+
+    def delete_topics(self, names: Iterable[str]) -> None:
+        present = [name for name in names if name in self.topics()]
+        if present:
+            with translated("deleting topics"):
+                self._client.delete_topics(present, timeout_ms=self._timeout_ms)
+
+    def partitions(self, topic: str) -> int:
+        with translated(f"describing topic {topic}"):
+            described = self._client.describe_topics([topic])
+        return len(described[0]["partitions"]) if described else 0
+
+    def committed(self, group: str) -> dict[Partition, int]:
+        """The offsets `group` has committed, per partition."""
+        with translated(f"reading offsets of group {group}"):
+            offsets = self._client.list_group_offsets({group: None}).get(group, {})
+        return {(tp.topic, tp.partition): int(meta.offset) for tp, meta in offsets.items() if meta.offset >= 0}
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[Partition, int]:
+    """The current end offset of every partition of `topics` (read_committed: the LSO)."""
+    consumer = _consumer(bootstrap, group_id=None)
+    try:
+        with translated("reading end offsets"):
+            partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
+            ends = consumer.end_offsets(partitions) if partitions else {}
+        return {(tp.topic, tp.partition): int(offset) for tp, offset in ends.items()}
+    finally:
+        consumer.close()
+
+
+def _consumer(bootstrap: str, *, group_id: str | None, **extra: Any) -> Any:
+    config = {"isolation_level": "read_committed", "enable_auto_commit": False, "auto_offset_reset": "earliest",
+              "client_id": "govx", **extra}
+    with translated(f"connecting a consumer to {bootstrap}"):
+        return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, **config)
+
+
+class Publisher:
+    """An idempotent producer (`acks=all`)."""
+
+    def __init__(self, bootstrap: str, *, linger_ms: int = 5, **extra: Any) -> None:
+        with translated(f"connecting a producer to {bootstrap}"):
+            self._producer = KafkaProducer(
+                bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=linger_ms,
+                max_in_flight_requests_per_connection=5, client_id="govx", **extra,
+            )
+
+    def send(self, topic: str, value: bytes | None, *, key: bytes | None = None,
+             headers: Headers | list[tuple[str, bytes]] = (), timestamp_ms: int | None = None) -> None:
+        with translated(f"producing to {topic}"):
+            self._producer.send(topic, value=value, key=key, headers=list(headers), timestamp_ms=timestamp_ms)
+
+    def flush(self, timeout_s: float | None = None) -> None:
+        with translated("flushing the producer"):
+            self._producer.flush(timeout=timeout_s)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        with translated("closing the producer"):
+            self._producer.close(timeout=timeout_s)
+
+
+class TransactionalPublisher(Publisher):
+    """A transactional producer for read-process-write: outputs and offsets commit together."""
+
+    def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> None:
+        super().__init__(bootstrap, transactional_id=transactional_id,
+                         transaction_timeout_ms=transaction_timeout_ms)
+        with translated(f"initialising transactions for {transactional_id}"):
+            self._producer.init_transactions()
+
+    def begin(self) -> None:
+        with translated("beginning a transaction"):
+            self._producer.begin_transaction()
+
+    def commit(self, offsets: Mapping[Partition, int], group: Subscriber) -> None:
+        """Commit the transaction, including the consumed `offsets` (next offset to read)."""
+        committed = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in offsets.items()}
+        with translated("committing a transaction"):
+            if committed:
+                self._producer.send_offsets_to_transaction(committed, group.group_metadata())
+            self._producer.commit_transaction()
+
+    def abort(self) -> None:
+        with translated("aborting a transaction"):
+            self._producer.abort_transaction()
+
+
+class Subscriber:
+    """A consumer-group member over a topic pattern, committing only through transactions."""
+
+    def __init__(self, bootstrap: str, pattern: str, group_id: str, **extra: Any) -> None:
+        self._consumer = _consumer(bootstrap, group_id=group_id, **extra)
+        self._last_timestamp: dict[Partition, int] = {}
+        with translated(f"subscribing to {pattern}"):
+            self._consumer.subscribe(pattern=pattern)
+
+    def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
+        with translated("polling"):
+            messages = _flatten(self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records))
+        for message in messages:
+            self._last_timestamp[(message.topic, message.partition)] = message.timestamp_ms
+        return messages
+
+    def group_metadata(self) -> Any:
+        return self._consumer.group_metadata()
+
+    def commit(self) -> None:
+        """Commit the positions reached (for readers outside transactions, e.g. receivers)."""
+        with translated("committing offsets"):
+            self._consumer.commit()
+
+    def rewind(self) -> None:
+        """Go back to the committed offsets, after an aborted transaction."""
+        with translated("rewinding to committed offsets"):
+            for tp in self._consumer.assignment():
+                committed = self._consumer.committed(tp)
+                if committed is None:
+                    self._consumer.seek_to_beginning(tp)
+                else:
+                    self._consumer.seek(tp, committed)
+
+    def lag(self) -> dict[Partition, tuple[int, int | None]]:
+        """Per assigned partition: records behind the high watermark, and the timestamp of the
+        last record consumed (None before the first). Uses fetch metadata: no extra request."""
+        found: dict[Partition, tuple[int, int | None]] = {}
+        with translated("reading consumer lag"):
+            for tp in self._consumer.assignment():
+                high = self._consumer.highwater(tp)
+                position = self._consumer.position(tp, timeout_ms=0) if high is not None else None
+                if high is None or position is None:
+                    continue
+                key = (tp.topic, tp.partition)
+                found[key] = (max(high - position, 0), self._last_timestamp.get(key))
+        return found
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class Reader:
+    """Reads whole topics without a group: for views rebuilt from Kafka (directory, records)."""
+
+    def __init__(self, bootstrap: str, topics: Sequence[str], *, from_end: bool = False) -> None:
+        self._consumer = _consumer(bootstrap, group_id=None)
+        with translated(f"assigning {', '.join(topics)}"):
+            parts = [TopicPartition(t, p) for t in topics for p in self._consumer.partitions_for_topic(t) or ()]
+            self._consumer.assign(parts)
+            if from_end:
+                self._consumer.seek_to_end(*parts)
+            else:
+                self._consumer.seek_to_beginning(*parts)
+        self._partitions = parts
+
+    def poll(self, timeout_ms: int, max_records: int = 2000) -> list[Message]:
+        with translated("reading"):
+            return _flatten(self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records))
+
+    def caught_up(self) -> bool:
+        """True when every partition has been read up to its end offset as of now."""
+        with translated("checking end offsets"):
+            ends = self._consumer.end_offsets(self._partitions)
+            return all(self._consumer.position(tp) >= end for tp, end in ends.items())
+
+    def read_to_end(self, timeout_s: float = 30.0) -> list[Message]:
+        """Everything up to the end offsets as of now."""
+        deadline = time.monotonic() + timeout_s
+        messages: list[Message] = []
+        while not self.caught_up():
+            if time.monotonic() > deadline:
+                raise TransportError("timed out reading to the end of the topic")
+            messages.extend(self.poll(timeout_ms=200))
+        return messages
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)

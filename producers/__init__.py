@@ -1,0 +1,1 @@
+"""Department simulators: realistic, valid records published with the govx wire contract."""
