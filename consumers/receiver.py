@@ -99,6 +99,10 @@ class Receiver:
             load_published(self._bootstrap, self._topics.schemas, self.registry)
             return decode(self.registry, value)[1]
 
+    def assigned(self) -> bool:
+        """True once the group has given this receiver partitions to read."""
+        return bool(self._subscriber.assignment())
+
     def close(self) -> None:
         self._subscriber.close()
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import typer
 from rich.console import Console
 
-from exchange.commands import directory, exchange_worker, ids, kafka
+from exchange.commands import consume, directory, exchange_worker, ids, kafka, produce, run
 from exchange.errors import GovxError
 
 
@@ -30,6 +30,10 @@ app.add_typer(kafka.app, name="kafka")
 app.add_typer(ids.app, name="id")
 app.add_typer(directory.app, name="directory")
 app.command(name="exchange")(exchange_worker.exchange)
+app.command(name="produce")(produce.produce)
+app.command(name="consume")(consume.consume)
+app.command(name="run")(run.run)
+app.command(name="report")(run.report)
 
 _errors = Console(stderr=True)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from exchange import envelope, regions
 from exchange.codec import Record, decode_body, encode, framed_id
+from exchange.directory import SharingType
 from exchange.envelope import Envelope
 from exchange.errors import (
     FramingError,
@@ -99,7 +100,8 @@ class Exchange:
         for reason, count in rules.skips:
             outcome.skip(reason, count)
         if not rules.routes:
-            outcome.skip("no_grant" if not rules.skips else "none_eligible")
+            if not rules.skips:
+                outcome.skip("not_shared" if rules.resource.sharing is SharingType.NONE else "no_grant")
             return
         in_scope = rules.routes_for(event.region)
         outcome.skip("out_of_scope", len(rules.routes) - len(in_scope))

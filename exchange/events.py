@@ -45,11 +45,16 @@ def event_id(rng: random.Random) -> str:
 
 def build_event(resource: Resource, schema: RegisteredSchema, record: Mapping[str, Any], *, division: str,
                 department: str, at: datetime, rng: random.Random, action: str = "created",
-                topics: Topics | None = None) -> SourceEvent:
-    """Encode `record` and wrap it in the CloudEvents headers of `department` at `division`."""
-    key = str(record[resource.subject])
+                topics: Topics | None = None, key: str | None = None, region: str | None = None) -> SourceEvent:
+    """Encode `record` and wrap it in the CloudEvents headers of `department` at `division`.
+
+    The key (= `ce_subject`) and `ce_region` come from the record's subject and region fields
+    unless given: a simulator passes them to build deliberately inconsistent events.
+    """
+    key = str(record[resource.subject]) if key is None else key
+    region = str(record[resource.region_field]) if region is None else region
     event = Envelope(event_id(rng), division, department, resource.id, action, key, envelope.rfc3339(at),
-                     str(record[resource.region_field]), envelope.traceparent(rng))
+                     region, envelope.traceparent(rng))
     topic = (topics or Topics()).source(resource.id)
     return SourceEvent(topic, key.encode(), encode(schema, record), tuple(envelope.headers(event)),
                        int(at.timestamp() * 1000), event)

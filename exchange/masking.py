@@ -2,7 +2,8 @@
 
 Every policy turns a value into a string that keeps only what the policy names and replaces
 the rest with `*`. The kept part is always shorter than the value, so a masked string never
-contains the unmasked value (unless the value itself is made of `*`). `drop` removes the field from the delivered view altogether.
+contains the unmasked value (unless the value itself is made of `*`). `drop` removes the field
+from the delivered view altogether.
 
 | policy            | keeps                                   | example                                   |
 |-------------------|-----------------------------------------|-------------------------------------------|

@@ -23,6 +23,7 @@ from exchange.metrics import Metrics
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
 
 
 @contextmanager

@@ -140,7 +140,7 @@ def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[Partition, int]:
 
 def _consumer(bootstrap: str, *, group_id: str | None, **extra: Any) -> Any:
     config = {"isolation_level": "read_committed", "enable_auto_commit": False, "auto_offset_reset": "earliest",
-              "client_id": "govx", **extra}
+              "client_id": "govx", "fetch_max_wait_ms": 50, **extra}
     with translated(f"connecting a consumer to {bootstrap}"):
         return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, **config)
 
@@ -160,6 +160,12 @@ class Publisher:
         with translated(f"producing to {topic}"):
             self._producer.send(topic, value=value, key=key, headers=list(headers), timestamp_ms=timestamp_ms)
 
+    def prepare(self, topics: Iterable[str]) -> None:
+        """Fetch the metadata of `topics` now, so the first send to each does not wait for it."""
+        with translated("fetching topic metadata"):
+            for topic in topics:
+                self._producer.partitions_for(topic)
+
     def flush(self, timeout_s: float | None = None) -> None:
         with translated("flushing the producer"):
             self._producer.flush(timeout=timeout_s)
@@ -173,8 +179,9 @@ class TransactionalPublisher(Publisher):
     """A transactional producer for read-process-write: outputs and offsets commit together."""
 
     def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> None:
+        # a short metadata backoff: each first send to a new inbox topic waits for one metadata refresh
         super().__init__(bootstrap, transactional_id=transactional_id,
-                         transaction_timeout_ms=transaction_timeout_ms)
+                         transaction_timeout_ms=transaction_timeout_ms, retry_backoff_ms=10)
         with translated(f"initialising transactions for {transactional_id}"):
             self._producer.init_transactions()
 
@@ -228,6 +235,9 @@ class Subscriber:
                     self._consumer.seek_to_beginning(tp)
                 else:
                     self._consumer.seek(tp, committed)
+
+    def assignment(self) -> set[Partition]:
+        return {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
 
     def lag(self) -> dict[Partition, tuple[int, int | None]]:
         """Per assigned partition: records behind the high watermark, and the timestamp of the

@@ -44,6 +44,7 @@ class WorkerConfig:
     max_batch: int = 500
     inbox_partitions: int = 1
     transaction_timeout_ms: int = 15000
+    join_timeout_s: float = 30.0
 
 
 def next_offsets(batch: Iterable[Message]) -> dict[Partition, int]:
@@ -68,11 +69,18 @@ class Worker:
         self._known_topics: set[str] = set()
 
     def run(self, stop: threading.Event, ready: Callable[[], None] | None = None) -> None:
-        """Work until `stop` is set; finish the batch in hand, then leave the group."""
+        """Work until `stop` is set; finish the batch in hand, then leave the group.
+
+        `ready` is called once the worker holds partitions (or has waited `join_timeout_s`), so a
+        supervisor can start producing without paying for the group join in measured latency.
+        """
         self._open()
-        if ready is not None:
-            ready()
         try:
+            joined_by = time.monotonic() + self.config.join_timeout_s
+            while not stop.is_set() and not self.subscriber.assignment() and time.monotonic() < joined_by:
+                self.step()
+            if ready is not None:
+                ready()
             while not stop.is_set():
                 self.step()
         finally:
@@ -89,6 +97,7 @@ class Worker:
         self._recompile(self.feed.catch_up())
         self.producer = TransactionalPublisher(config.bootstrap, f"{config.group}-{config.worker_id}",
                                                transaction_timeout_ms=config.transaction_timeout_ms)
+        self._prepare_inboxes()
         self.subscriber = Subscriber(config.bootstrap, self.topics.source_pattern, config.group,
                                      metadata_max_age_ms=5000, max_poll_interval_ms=60000,
                                      session_timeout_ms=10000, heartbeat_interval_ms=1000)
@@ -146,6 +155,13 @@ class Worker:
             self.producer.send(delivery.route.topic, delivery.value, key=delivery.key, headers=delivery.headers)
             if event is not None:
                 self.producer.send(self.topics.audit, usage_record(event, delivery, at), key=event.id.encode())
+
+    def _prepare_inboxes(self) -> None:
+        """Learn the inboxes that exist already, and their metadata, before the first batch."""
+        routed = {route.topic for rules in self.rules.all() for route in rules.routes}
+        existing = routed & self.admin.topics()
+        self.producer.prepare(sorted(existing))
+        self._known_topics |= existing
 
     def _ensure_inboxes(self, outcomes: list[Outcome]) -> None:
         wanted = {d.route.topic for o in outcomes for d in o.deliveries} - self._known_topics

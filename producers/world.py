@@ -55,7 +55,7 @@ from producers.pick import Weighted
 from producers.population import Population
 from producers.stage import Stage
 
-__all__ = ["KINDS", "ORIGINATORS", "Draft", "Kind", "World"]
+__all__ = ["KINDS", "ORIGINATORS", "Draft", "Kind", "World", "offered_kinds", "originating_departments"]
 
 Builder = Callable[[Stage, str, float], list[Draft]]
 
@@ -97,6 +97,19 @@ ORIGINATORS: dict[str, tuple[tuple[str, float], ...]] = {
 }
 
 
+def offered_kinds(division: str, catalogue: Catalogue) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Per department present at `division`'s level, the chain kinds it can originate there."""
+    level = regions.level_of(division)
+    present = {code for code, d in catalogue.departments.items() if level in d.levels}
+    return {department: tuple((kind, w) for kind, w in kinds if present.issuperset(KINDS[kind].follow_ups))
+            for department, kinds in ORIGINATORS.items() if department in present}
+
+
+def originating_departments(division: str, catalogue: Catalogue) -> tuple[str, ...]:
+    """The departments that originate chains at `division` (no pools are built)."""
+    return tuple(department for department, kinds in offered_kinds(division, catalogue).items() if kinds)
+
+
 class World:
     """The simulated people and enterprises of one node, and the events their lives produce."""
 
@@ -106,14 +119,9 @@ class World:
             raise ValueError("clock_origin must be timezone-aware")
         if pool_size < 10:
             raise ValueError(f"pool_size {pool_size} is too small; give at least 10")
-        level = regions.level_of(division)  # UnknownDivisionError for a code outside the table
         self.division = division
+        self._kinds = offered_kinds(division, catalogue)  # UnknownDivisionError for a code outside the table
         self._stage = _populate(division, catalogue, seed, clock_origin, pool_size)
-        present = {code for code, d in catalogue.departments.items() if level in d.levels}
-        self._kinds = {
-            department: tuple((kind, w) for kind, w in kinds if present.issuperset(KINDS[kind].follow_ups))
-            for department, kinds in ORIGINATORS.items() if department in present
-        }
         self._weights = {department: Weighted(kinds) for department, kinds in self._kinds.items() if kinds}
 
     def departments(self) -> tuple[str, ...]:

@@ -120,7 +120,7 @@ def test_a_not_shared_resource_never_delivers_even_with_a_grant(driver: Exchange
     record = _disease_record(driver, "440106")
     outcome = driver.pipe(driver.event(resource.id, record))
     assert outcome.deliveries == [] and outcome.dead_letter is None
-    assert outcome.skips == {"not_shared": 1, "none_eligible": 1}
+    assert outcome.skips == {"not_shared": 1}
 
 
 def test_a_subscription_does_not_open_a_conditional_resource(driver: ExchangeDriver) -> None:
@@ -140,6 +140,13 @@ def test_a_revoked_grant_stops_deliveries(driver: ExchangeDriver) -> None:
     after = driver.pipe(driver.event("death_certificate", death_certificate("440106")))
     assert grant.id in {d.route.grant for d in before.deliveries}
     assert grant.id not in {d.route.grant for d in after.deliveries}
+
+
+def test_a_not_shared_resource_without_grants_is_skipped_as_not_shared(driver: ExchangeDriver) -> None:
+    local = ExchangeDriver(at=NOW)
+    assert not local.view.grants_on("infectious_disease_report")
+    outcome = local.pipe(local.event("infectious_disease_report", _disease_record(local, "440106")))
+    assert outcome.skips == {"not_shared": 1} and outcome.deliveries == []
 
 
 def test_an_event_of_a_resource_without_grants_is_skipped_once(driver: ExchangeDriver) -> None:
