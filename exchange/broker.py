@@ -148,12 +148,20 @@ def _log_tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
+def _child_exited(pid: int) -> bool | None:
+    """For our own child: whether it has exited (reaping it); None if `pid` is not our child."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return None
+    return done == pid
+
+
 def _process_alive(pid: int, marker: str) -> bool:
     """True if `pid` runs and its command line contains `marker` (guards against pid reuse)."""
-    try:
-        os.waitpid(pid, os.WNOHANG)  # reap it if it is our own exited child
-    except ChildProcessError:
-        pass
+    exited = _child_exited(pid)
+    if exited is not None:
+        return not exited
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -248,7 +256,7 @@ class LocalBroker:
 
     def _jvm_options(self, libs: Path) -> list[str]:
         log4j = kafka_deploy_dir() / "log4j2.properties"
-        return [f"-Xmx{self.layout.heap}", "-Xms256m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        return [f"-Xmx{self.layout.heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
                 f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{libs}/*"]
 
     def _spawn(self, java: str, libs: Path) -> int:
@@ -263,7 +271,7 @@ class LocalBroker:
     def _wait_until_ready(self, pid: int | None, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while self._ping(self.layout.bootstrap, 2.0) is None:
-            if pid is not None and not _process_alive(pid, str(self.layout.config_file)):
+            if pid is not None and _child_exited(pid):
                 self.layout.pid_file.unlink(missing_ok=True)
                 raise BrokerError(f"the Kafka broker exited during start-up; the end of "
                                   f"{self.layout.log_file}:\n{_log_tail(self.layout.log_file)}")

@@ -34,7 +34,8 @@ class Metrics:
             "govx_skips_total", "Event-consumer pairs not delivered, by reason (not errors).",
             ["resource", "reason"], registry=registry)
         self.dead_letters = Counter(
-            "govx_dead_letters_total", "Events sent to gov.dlq, by reason code.", ["reason"], registry=registry)
+            "govx_dead_letters_total", "Events sent to the dead-letter topic, by resource (`unknown` when the "
+            "event names none) and reason code.", ["resource", "reason"], registry=registry)
         self.latency = Histogram(
             "govx_end_to_end_latency_seconds", "Event time (intended send) to delivery by the exchange.",
             ["resource"], buckets=LATENCY_BUCKETS_S, registry=registry)

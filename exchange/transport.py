@@ -7,6 +7,7 @@ translated into `TransportError` here, where they enter govx. Producers are idem
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -54,8 +55,23 @@ def _flatten(polled: Mapping[Any, Sequence[Any]]) -> list[Message]:
     return [_to_message(record) for records in polled.values() for record in records]
 
 
+def _accepts_connections(bootstrap: str, timeout_s: float) -> bool:
+    """Whether any bootstrap server accepts a TCP connection (checked before kafka-python is involved,
+    whose clients leave sockets behind when the broker is not there yet)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout_s):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
 def ping(bootstrap: str, timeout_s: float = 2.0) -> ClusterInfo | None:
     """Ask the cluster for its metadata; None when nothing answers in time."""
+    if not _accepts_connections(bootstrap, timeout_s):
+        return None
     try:
         admin = Admin(bootstrap, timeout_s=timeout_s)
     except TransportError:

@@ -14,8 +14,10 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+
+from prometheus_client import Counter as LabelledCounter
 
 from exchange.codec import SchemaRegistry
 from exchange.core import Exchange, Moment, Outcome, dead_letter_headers, usage_record
@@ -67,6 +69,7 @@ class Worker:
         self.rules = Rules(SchemaRegistry(), self.topics)
         self.exchange = Exchange(self.rules)
         self._known_topics: set[str] = set()
+        self._lag_topics: set[str] = set()
 
     def run(self, stop: threading.Event, ready: Callable[[], None] | None = None) -> None:
         """Work until `stop` is set; finish the batch in hand, then leave the group.
@@ -93,7 +96,8 @@ class Worker:
         self.control = Publisher(config.bootstrap)
         self.schemas = SchemaPublisher(self.control, self.topics.schemas)
         self.feed = DirectoryFeed(config.bootstrap, self.view, self.topics.directory,
-                                  on_invalid=self._dead_letter_directory_event)
+                                  on_invalid=self._dead_letter_directory_event,
+                                  on_event=lambda event: self.metrics.directory_events.labels(event.type).inc())
         self._recompile(self.feed.catch_up())
         self.producer = TransactionalPublisher(config.bootstrap, f"{config.group}-{config.worker_id}",
                                                transaction_timeout_ms=config.transaction_timeout_ms)
@@ -184,15 +188,15 @@ class Worker:
     def _count(self, outcomes: list[Outcome], at: Moment) -> None:
         metrics = self.metrics
         metrics.transactions.labels("committed").inc()
-        consumed: Counter[str] = Counter()
-        delivered: Counter[tuple[str, str, str, str]] = Counter()
-        skipped: Counter[tuple[str, str]] = Counter()
-        dead: Counter[str] = Counter()
+        consumed: Counter[tuple[str, ...]] = Counter()
+        delivered: Counter[tuple[str, ...]] = Counter()
+        skipped: Counter[tuple[str, ...]] = Counter()
+        dead: Counter[tuple[str, ...]] = Counter()
         for outcome in outcomes:
             resource = outcome.resource or "unknown"
-            consumed[resource] += 1
+            consumed[(resource,)] += 1
             if outcome.dead_letter is not None:
-                dead[outcome.dead_letter.reason] += 1
+                dead[(resource, outcome.dead_letter.reason)] += 1
             for reason, count in outcome.skips.items():
                 skipped[(resource, reason)] += count
             for delivery in outcome.deliveries:
@@ -215,20 +219,24 @@ class Worker:
         for topic, (records, seconds) in per_topic.items():
             self.metrics.lag_records.labels(self.config.group, topic).set(records)
             self.metrics.lag_seconds.labels(self.config.group, topic).set(seconds)
+        for topic in self._lag_topics - set(per_topic):  # partitions this worker no longer holds
+            self.metrics.lag_records.remove(self.config.group, topic)
+            self.metrics.lag_seconds.remove(self.config.group, topic)
+        self._lag_topics = set(per_topic)
 
     def _dead_letter_directory_event(self, message: Message, error: DirectoryError) -> None:
-        """Skip a malformed directory event; worker 0 (the directory guard) dead-letters it once."""
+        """Skip a malformed directory event; worker 0 (the directory guard) dead-letters and counts it once."""
         log.error("skipping invalid directory event at offset %d: %s", message.offset, error)
-        self.metrics.dead_letters.labels("directory.invalid").inc()
         if self.config.worker_id != "0":
             return
+        self.metrics.dead_letters.labels("directory", "directory.invalid").inc()
         headers = message.headers + (("govx_error", b"directory.invalid"),
                                      ("govx_error_detail", str(error).encode()))
         self.control.send(self.topics.dlq, message.value, key=message.key, headers=headers)
         self.control.flush()
 
 
-def _add(counter: object, counts: Counter[str] | Counter[tuple[str, str]] | Counter[tuple[str, str, str, str]]) -> None:
+def _add(counter: LabelledCounter, counts: Mapping[tuple[str, ...], int]) -> None:
+    """Add a batch's counts to a labelled counter: one increment per label set, not per event."""
     for labels, value in counts.items():
-        values = labels if isinstance(labels, tuple) else (labels,)
-        counter.labels(*values).inc(value)  # type: ignore[attr-defined]
+        counter.labels(*labels).inc(value)

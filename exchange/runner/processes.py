@@ -97,7 +97,11 @@ class Children:
                 child.process.stdout.close()
 
     def stop_all(self) -> None:
+        """Stop whatever still runs and release every pipe, whatever ended the children."""
         self.stop([child for child in self.all if child.process.returncode is None], timeout_s=20)
+        for child in self.all:
+            if child.process.stdout is not None and not child.process.stdout.closed:
+                child.process.stdout.close()
 
 
 def _read_line(stream: IO[bytes], deadline: float) -> str | None:

@@ -21,7 +21,6 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from exchange.cli import app
 from exchange.metrics import Metrics
 from exchange.settings import ENV_PREFIX, Settings, load_settings
 
@@ -354,6 +353,13 @@ def test_dashboard_identity_and_panels() -> None:
             assert target["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
         grid = panel["gridPos"]
         assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 24, panel["title"]
+    cells: dict[tuple[int, int], str] = {}
+    for panel in panels:
+        grid = panel["gridPos"]
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in cells, f"{panel['title']} overlaps {cells[(x, y)]}"
+                cells[(x, y)] = panel["title"]
     shown = set().union(*(promql_metric_names(expr) for _, expr in dashboard_expressions()))
     assert shown >= DASHBOARD_MUST_SHOW, f"no panel shows {sorted(DASHBOARD_MUST_SHOW - shown)}"
 
@@ -404,8 +410,12 @@ def test_prometheus_config_scrapes_the_compose_services() -> None:
     exchange_services = {name for name, service in services.items() if service.get("command", [None])[0] == "exchange"}
     scraped = {t.split(":")[0] for static in jobs["govx-exchange"]["static_configs"] for t in static["targets"]}
     assert scraped == exchange_services, "every exchange worker of the compose file is scraped"
-    for job in ("govx-receivers", "govx-producers"):
-        assert jobs[job]["dns_sd_configs"][0]["port"] == int(env["GOVX_METRICS_PORT"])
+    for job, service in (("govx-receivers", "receivers"), ("govx-producers", "producers")):
+        discovery = jobs[job]["dns_sd_configs"][0]
+        assert discovery["names"] == [service], f"{job}: found by the compose service name"
+        command = services[service]["command"]
+        # `govx produce` and `govx consume` take their /metrics port as an option, not from GOVX_METRICS_PORT
+        assert command[command.index("--metrics-port") + 1] == str(discovery["port"]), job
 
 
 def test_local_prometheus_config_has_the_shipped_job_names() -> None:
@@ -520,8 +530,13 @@ def _govx_services() -> dict[str, dict[str, Any]]:
 def test_compose_runs_the_govx_services() -> None:
     services = _govx_services()
     commands = {name: service["command"] for name, service in services.items()}
-    assert commands == {"seed": ["directory", "seed"], "exchange-0": ["exchange", "--worker-id", "0"],
-                        "exchange-1": ["exchange", "--worker-id", "1"], "api": ["api"]}
+    assert {name: commands[name] for name in ("seed", "exchange-0", "exchange-1", "api")} == {
+        "seed": ["directory", "seed"], "exchange-0": ["exchange", "--worker-id", "0"],
+        "exchange-1": ["exchange", "--worker-id", "1"], "api": ["api"]}
+    assert commands["receivers"][0] == "consume"
+    assert commands["producers"][0] == "produce"
+    for name in ("receivers", "producers"):
+        assert services[name]["profiles"] == ["load"], f"{name} runs on demand only"
     assert services["seed"]["restart"] == "no"
     for name, service in services.items():
         env = service["environment"]
@@ -538,6 +553,8 @@ def test_compose_runs_only_existing_govx_commands() -> None:
     """Each govx service's command resolves in the `govx` command line (fails while a command the
     compose file needs, such as `govx api`, does not exist yet)."""
     import typer.main
+
+    from exchange.cli import app
 
     root = typer.main.get_command(app)
     for name, service in _govx_services().items():
