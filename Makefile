@@ -45,6 +45,7 @@ integration: install tools
 	$(TEST_ENV) $(BIN)/pytest tests/integration; status=$$?; $(TEST_ENV) $(BIN)/govx kafka down; exit $$status
 
 bench: install
+	$(BIN)/pytest bench --benchmark-enable --benchmark-columns=min,median,mean,stddev,rounds
 	$(BIN)/govx bench core
 
 kafka-up: install

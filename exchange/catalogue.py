@@ -29,6 +29,7 @@ from exchange.directory import (
 )
 from exchange.directory_view import DirectoryView
 from exchange.errors import CatalogueError, GovxError
+from exchange.layout import Layout
 from exchange.paths import schemas_dir
 from exchange.regions import Level, RegionScope
 from exchange.schemas import data_items, load_definitions, standalone
@@ -180,7 +181,7 @@ def _check_view(where: str, resource: Resource, fields: Sequence[str], masks: Ma
     if list(fields) != ["*"] and resource.subject not in fields or masks.get(resource.subject) == "drop":
         raise CatalogueError(f"{where}: every grant must include the subject field {resource.subject}")
     try:
-        build_view(schema, ViewSpec.of(fields, masks, order), registry)
+        build_view(schema, Layout(schema.name, schema.schema), ViewSpec.of(fields, masks, order), registry)
     except (GovxError, KeyError) as exc:
         raise CatalogueError(f"{where}: {exc}") from exc
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import typer
 from rich.console import Console
 
-from exchange.commands import consume, directory, exchange_worker, ids, kafka, produce, run
+from exchange.commands import bench, consume, directory, exchange_worker, ids, kafka, produce, run
 from exchange.errors import GovxError
 
 
@@ -29,6 +29,7 @@ app = typer.Typer(
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(ids.app, name="id")
 app.add_typer(directory.app, name="directory")
+app.add_typer(bench.app, name="bench")
 app.command(name="exchange")(exchange_worker.exchange)
 app.command(name="produce")(produce.produce)
 app.command(name="consume")(consume.consume)

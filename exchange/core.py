@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from exchange import envelope, regions
-from exchange.codec import Record, decode_body, encode, framed_id
+from exchange.codec import PREFIX_SIZE, framed_id
 from exchange.directory import SharingType
 from exchange.envelope import Envelope
 from exchange.errors import (
@@ -27,6 +28,7 @@ from exchange.errors import (
     UnknownResourceError,
     UnknownSchemaError,
 )
+from exchange.identifiers import problem
 from exchange.message import Headers, Message
 from exchange.rules import ResourceRules, Route, Rules
 from exchange.views import View
@@ -48,8 +50,7 @@ class Moment:
         return cls.of(datetime.now(UTC))
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     """One record for one consumer's inbox: value, key and headers as they will be written."""
 
     route: Route
@@ -96,7 +97,7 @@ class Exchange:
         event = outcome.envelope = envelope.parse(message.headers)
         rules = self._rules_for(message, event)
         outcome.resource = event.resource
-        record = self._valid_record(message, event, rules)
+        value, bounds = self._valid_record(message, event, rules)
         for reason, count in rules.skips:
             outcome.skip(reason, count)
         if not rules.routes:
@@ -105,7 +106,7 @@ class Exchange:
             return
         in_scope = rules.routes_for(event.region)
         outcome.skip("out_of_scope", len(rules.routes) - len(in_scope))
-        self._deliver(in_scope, message, record, at, outcome)
+        self._deliver(in_scope, message, value, bounds, at, outcome)
 
     def _rules_for(self, message: Message, event: Envelope) -> ResourceRules:
         rules = self.rules.get(event.resource)
@@ -122,53 +123,47 @@ class Exchange:
             raise SubjectError(f"key {message.key!r} is not ce_subject {event.subject!r}")
         return rules
 
-    def _valid_record(self, message: Message, event: Envelope, rules: ResourceRules) -> Record:
+    def _valid_record(self, message: Message, event: Envelope, rules: ResourceRules) -> tuple[bytes, list[int]]:
+        """The value and its field offsets, once it is well formed and its identifiers hold."""
         value = _value(message)
         schema_id = framed_id(value)
         if schema_id != rules.schema.id:
             known = "an unknown schema" if schema_id not in self.rules.registry else "another schema"
             raise UnknownSchemaError(f"schema id {schema_id} is {known}; {event.resource} uses "
                                      f"{rules.schema.name} (id {rules.schema.id})")
-        record = decode_body(rules.schema, value, logical=False)
-        resource = rules.resource
-        if record.get(resource.subject) != event.subject:
-            raise SubjectError(f"the key {event.subject!r} is not the record's {resource.subject} "
-                               f"{record.get(resource.subject)!r}")
-        if record.get(resource.region_field) != event.region:
-            raise HeaderError(f"ce_region {event.region} differs from the record's {resource.region_field} "
-                              f"{record.get(resource.region_field)!r}", reason="region.mismatch")
-        for name, check in rules.checks:
-            identifier = record.get(name)
+        bounds = rules.layout.bounds(value, PREFIX_SIZE)
+        subject = rules.subject.read(value, bounds[rules.subject.index])
+        if subject != event.subject:
+            raise SubjectError(f"the key {event.subject!r} is not the record's {rules.subject.field} {subject!r}")
+        region = rules.region.read(value, bounds[rules.region.index])
+        if region != event.region:
+            raise HeaderError(f"ce_region {event.region} differs from the record's {rules.region.field} "
+                              f"{region!r}", reason="region.mismatch")
+        for check in rules.checks:
+            identifier = check.read(value, bounds[check.index])
             if identifier is not None:
-                verdict = check(identifier)
-                if not verdict.valid:
-                    raise IdentifierError(f"{name}: {verdict.detail}", reason=f"id.{verdict.reason}")
-        return record
+                failed = problem(check.kind, identifier)
+                if failed is not None:
+                    raise IdentifierError(f"{check.field}: {failed[1]}", reason=f"id.{failed[0]}")
+        return value, bounds
 
-    def _deliver(self, routes: tuple[Route, ...], message: Message, record: Record, at: Moment,
+    def _deliver(self, routes: tuple[Route, ...], message: Message, value: bytes, bounds: list[int], at: Moment,
                  outcome: Outcome) -> None:
-        encoded: dict[View, bytes] = {}
+        rendered: dict[View, bytes] = {}
         for route in routes:
             if at.ms < route.valid_from_ms:
                 outcome.skip("not_yet_valid")
             elif at.ms > route.valid_until_ms:
                 outcome.skip("expired")
             else:
-                value = self._payload(route.view, message, record, encoded)
+                payload = value if route.view.schema is None else rendered.get(route.view)
+                if payload is None:
+                    payload = rendered[route.view] = route.view.render(value, bounds)
                 if route.subject_mask is None:
-                    delivery = Delivery(route, value, message.key, message.headers + route.headers)
+                    delivery = Delivery(route, payload, message.key, message.headers + route.headers)
                 else:
-                    delivery = _masked_subject(route, value, message, route.subject_mask)
+                    delivery = _masked_subject(route, payload, message, route.subject_mask)
                 outcome.deliveries.append(delivery)
-
-    @staticmethod
-    def _payload(view: View, message: Message, record: Record, encoded: dict[View, bytes]) -> bytes:
-        if view.schema is None:
-            return _value(message)
-        value = encoded.get(view)
-        if value is None:
-            value = encoded[view] = encode(view.schema, view.project(record), logical=False)
-        return value
 
 
 def _value(message: Message) -> bytes:

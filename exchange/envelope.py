@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from exchange.errors import HeaderError
 
@@ -25,11 +25,10 @@ _SOURCE = re.compile(r"/(\d{6})/([a-z][a-z0-9_]*)\Z")
 _TYPE = re.compile(r"gov\.([a-z][a-z0-9_]*)\.(created|updated|deleted)\Z")
 _REGION = re.compile(r"\d{6}\Z")
 _TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\Z")
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z")
+_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))\Z")
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     """The parsed CloudEvents attributes of one event."""
 
     id: str
@@ -73,6 +72,12 @@ def traceparent(rng: random.Random) -> str:
     return f"00-{rng.getrandbits(128):032x}-{rng.getrandbits(64) or 1:016x}-01"
 
 
+_Cache = dict[bytes, tuple[str, ...]]
+_SOURCES: _Cache = {}
+_TYPES: _Cache = {}
+_REGIONS: _Cache = {}
+
+
 def _text(found: dict[str, bytes], name: str) -> str:
     raw = found.get(name)
     if raw is None:
@@ -83,12 +88,25 @@ def _text(found: dict[str, bytes], name: str) -> str:
         raise HeaderError(f"header {name} is not UTF-8 text", reason="header.invalid") from None
 
 
-def _matching(pattern: re.Pattern[str], found: dict[str, bytes], name: str, expected: str) -> re.Match[str]:
+def _matching(pattern: re.Pattern[str], found: dict[str, bytes], name: str, expected: str) -> tuple[str, ...]:
     value = _text(found, name)
     match = pattern.match(value)
     if match is None:
         raise HeaderError(f"header {name}={value[:80]!r} is not {expected}", reason="header.invalid")
-    return match
+    return match.groups() or (match.group(0),)
+
+
+def _remembered(cache: _Cache, found: dict[str, bytes], name: str, pattern: re.Pattern[str],
+                expected: str) -> tuple[str, ...]:
+    """Headers with few distinct values (source, type, region) are checked once per value."""
+    raw = found.get(name)
+    hit = cache.get(raw) if raw is not None else None
+    if hit is None:
+        hit = _matching(pattern, found, name, expected)
+        if len(cache) >= 4096:
+            cache.clear()
+        cache[found[name]] = hit
+    return hit
 
 
 def _check_time(value: str) -> None:
@@ -104,15 +122,14 @@ def parse(raw_headers: tuple[tuple[str, bytes], ...] | list[tuple[str, bytes]]) 
     if found.get("ce_specversion") != SPECVERSION:
         _text(found, "ce_specversion")
         raise HeaderError("header ce_specversion must be 1.0", reason="header.invalid")
-    event_id = _matching(_UUID, found, "ce_id", "a lower-case UUID").group(0)
-    source = _matching(_SOURCE, found, "ce_source", "/<6-digit division>/<department>")
-    kind = _matching(_TYPE, found, "ce_type", "gov.<resource>.<created|updated|deleted>")
+    (event_id,) = _matching(_UUID, found, "ce_id", "a lower-case UUID")
+    division, department = _remembered(_SOURCES, found, "ce_source", _SOURCE, "/<6-digit division>/<department>")
+    resource, action = _remembered(_TYPES, found, "ce_type", _TYPE, "gov.<resource>.<created|updated|deleted>")
     subject = _text(found, "ce_subject")
     if not subject:
         raise HeaderError("header ce_subject is empty", reason="header.invalid")
-    time = _matching(_TIME, found, "ce_time", "an RFC 3339 time with a UTC offset").group(0)
+    time = _matching(_TIME, found, "ce_time", "an RFC 3339 time with a UTC offset")[0]
     _check_time(time)
-    region = _matching(_REGION, found, "ce_region", "a 6-digit division code").group(0)
-    trace = _matching(_TRACEPARENT, found, "ce_traceparent", "a W3C traceparent").group(0)
-    return Envelope(event_id, source.group(1), source.group(2), kind.group(1), kind.group(2), subject, time,
-                    region, trace)
+    (region,) = _remembered(_REGIONS, found, "ce_region", _REGION, "a 6-digit division code")
+    (trace,) = _matching(_TRACEPARENT, found, "ce_traceparent", "a W3C traceparent")
+    return Envelope(event_id, division, department, resource, action, subject, time, region, trace)

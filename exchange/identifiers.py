@@ -16,6 +16,7 @@ so they use precomputed per-position tables (char → weighted value) and string
 from __future__ import annotations
 
 import calendar
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -161,6 +162,8 @@ class _ChinaDay:
 
     def text(self) -> str:
         if time.time() >= self._until:
+            if self._text:
+                problem.cache_clear()
             today = datetime.now(_CHINA).date()
             self._text = f"{today:%Y%m%d}"
             self._until = datetime.combine(today + timedelta(days=1), datetime.min.time(), _CHINA).timestamp()
@@ -379,6 +382,22 @@ def check(value: str, kind: IdKind | None = None) -> Verdict:
     if _PROGRESS[citizen.reason] != _PROGRESS[uscc.reason]:
         return max(citizen, uscc, key=lambda v: _PROGRESS[v.reason])
     return uscc if _has_letters(value) else citizen
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def problem(kind: IdKind, value: str) -> tuple[str, str] | None:
+    """The (reason, detail) of the first check `value` fails, or None when valid — the exchange's
+    per-event check, which builds no `Verdict` and no detail text for a valid identifier.
+
+    Verdicts are remembered (the same people, enterprises and divisions recur across the events
+    of a chain and of a day); a citizen ID's date check depends on today, so the memory is
+    cleared at midnight China time."""
+    _TODAY.text()
+    if kind is IdKind.CITIZEN_ID:
+        return _citizen_problem(value, None)
+    if kind is IdKind.USCC:
+        return _uscc_problem(value)
+    return _division_problem(value)
 
 
 def _has_letters(value: str) -> bool:

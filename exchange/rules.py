@@ -16,22 +16,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from exchange import identifiers, masking, regions
+from exchange import masking, regions
 from exchange.codec import RegisteredSchema, SchemaRegistry
 from exchange.directory import Grant, GrantOrigin, Node, Resource, SharingType
 from exchange.directory_view import DirectoryView
 from exchange.errors import GovxError
-from exchange.identifiers import IdKind, Verdict
+from exchange.identifiers import IdKind
+from exchange.layout import Layout, Reader
 from exchange.regions import RegionScope
 from exchange.schemas import data_items, identifier_fields
 from exchange.topics import Topics
 from exchange.views import View, ViewSpec, build_view
-
-CHECKS: dict[IdKind, Callable[[str], Verdict]] = {
-    IdKind.CITIZEN_ID: identifiers.check_citizen_id,
-    IdKind.USCC: identifiers.check_uscc,
-    IdKind.DIVISION: identifiers.check_division,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +65,9 @@ def _audit_fragment(grant: Grant, view: View) -> bytes:
 class Views:
     """One `View` per distinct spec of a resource's schema."""
 
-    def __init__(self, schema: RegisteredSchema, registry: SchemaRegistry) -> None:
+    def __init__(self, schema: RegisteredSchema, layout: Layout, registry: SchemaRegistry) -> None:
         self.schema = schema
+        self._layout = layout
         self._registry = registry
         self._views: dict[ViewSpec, View] = {}
 
@@ -82,7 +78,7 @@ class Views:
             raise GovxError(f"grant {grant.id} names unknown field(s) {', '.join(sorted(unknown))}")
         spec = ViewSpec.of(grant.fields, dict(grant.masks), order)
         if spec not in self._views:
-            self._views[spec] = build_view(self.schema, spec, self._registry)
+            self._views[spec] = build_view(self.schema, self._layout, spec, self._registry)
         return self._views[spec]
 
 
@@ -107,13 +103,26 @@ def _subject_mask(view: View, subject: str) -> Callable[[Any], str] | None:
 
 
 @dataclass(frozen=True)
+class Check:
+    """An identifier field the exchange validates on every event: where it is, how to read it."""
+
+    field: str
+    index: int
+    read: Reader
+    kind: IdKind
+
+
+@dataclass(frozen=True)
 class ResourceRules:
     """Everything the exchange needs to decide the events of one resource."""
 
     resource: Resource
     topic: str
     schema: RegisteredSchema
-    checks: tuple[tuple[str, Callable[[str], Verdict]], ...]
+    layout: Layout
+    subject: Check
+    region: Check
+    checks: tuple[Check, ...]
     routes: tuple[Route, ...]
     skips: tuple[tuple[str, int], ...]
     _by_region: dict[str, tuple[Route, ...]] = field(default_factory=dict, repr=False, compare=False)
@@ -135,14 +144,25 @@ def _eligible(resource: Resource, grant: Grant) -> str | None:
     return None
 
 
+def _check(layout: Layout, field_name: str, kind: IdKind) -> Check:
+    reader = layout.reader(field_name)
+    if reader is None:
+        raise GovxError(f"{layout.name}.{field_name} must be a string to be checked as {kind.value}")
+    return Check(field_name, layout.index[field_name], reader, kind)
+
+
 def compile_resource(resource: Resource, grants: Iterable[Grant], registry: SchemaRegistry,
-                     topics: Topics) -> ResourceRules:
+                     topics: Topics, layout: Layout | None = None) -> ResourceRules:
     """The rules of one resource from its grants that are not revoked."""
     schema = registry.register(resource.definition)
-    checks = tuple((name, CHECKS[kind]) for name, kind in identifier_fields(data_items(schema.schema)))
+    layout = layout or Layout(schema.name, schema.schema)
+    kinds = dict(identifier_fields(data_items(schema.schema)))
+    checks = tuple(_check(layout, name, kind) for name, kind in kinds.items())
+    subject = _check(layout, resource.subject, kinds.get(resource.subject, IdKind.CITIZEN_ID))
+    region = _check(layout, resource.region_field, IdKind.DIVISION)
     routes: list[Route] = []
     skips: dict[str, int] = {}
-    views = Views(schema, registry)
+    views = Views(schema, layout, registry)
     for grant in grants:
         reason = _eligible(resource, grant)
         if reason is None:
@@ -153,7 +173,8 @@ def compile_resource(resource: Resource, grants: Iterable[Grant], registry: Sche
                 reason = "grant_invalid"
         skips[reason] = skips.get(reason, 0) + 1
     topic = topics.source(resource.id)
-    return ResourceRules(resource, topic, schema, checks, tuple(routes), tuple(sorted(skips.items())))
+    return ResourceRules(resource, topic, schema, layout, subject, region, checks, tuple(routes),
+                         tuple(sorted(skips.items())))
 
 
 class Rules:
@@ -163,6 +184,7 @@ class Rules:
         self.registry = registry
         self.topics = topics or Topics()
         self._rules: dict[str, ResourceRules] = {}
+        self._layouts: dict[int, Layout] = {}
         self.generation = 0
 
     def update(self, view: DirectoryView, resource_ids: Iterable[str]) -> None:
@@ -173,8 +195,16 @@ class Rules:
                 self._rules.pop(resource_id, None)
                 continue
             grants = view.grants_on(resource_id)
-            self._rules[resource_id] = compile_resource(resource, grants, self.registry, self.topics)
+            layout = self._layout(resource)
+            self._rules[resource_id] = compile_resource(resource, grants, self.registry, self.topics, layout)
         self.generation += 1
+
+    def _layout(self, resource: Resource) -> Layout:
+        """The compiled layout of the resource's schema, compiled once per schema."""
+        schema = self.registry.register(resource.definition)
+        if schema.id not in self._layouts:
+            self._layouts[schema.id] = Layout(schema.name, schema.schema)
+        return self._layouts[schema.id]
 
     def get(self, resource_id: str) -> ResourceRules | None:
         return self._rules.get(resource_id)

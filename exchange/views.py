@@ -3,7 +3,8 @@
 A view whose grant takes every field unmasked is `full`: the exchange forwards the original
 bytes. Any other view has its own schema — the granted fields in the resource's order, masked
 fields as strings — registered like any schema, so a consumer decodes a delivery by its id.
-The exchange and the record lookup both project through `View.project`: one code path.
+The exchange and the record lookup both render views through `View.render`: one code path,
+which joins the original bytes of the granted fields and re-encodes only the masked ones.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exchange import masking
-from exchange.codec import Record, RegisteredSchema, SchemaRegistry
+from exchange.codec import RegisteredSchema, SchemaRegistry, frame
 from exchange.errors import SchemaError
-
-Step = tuple[str, Callable[[Any], Any] | None]
+from exchange.layout import Layout, Reader, encode_string
 
 
 @dataclass(frozen=True)
@@ -111,49 +111,88 @@ def _logical(avro_type: Any) -> str | None:
     return avro_type.get("logicalType") if isinstance(avro_type, dict) else None
 
 
-def _step(fld: Mapping[str, Any], policy: str | None) -> Step:
-    if policy is None:
-        return fld["name"], None
+def mask_function(fld: Mapping[str, Any], policy: str) -> Callable[[Any], str]:
+    """The policy as it applies to this field's stored (non-logical) values."""
     if policy == "date_year":
         logical = _logical(fld["type"])
         if logical == "date":
-            return fld["name"], masking.year_of_days
+            return masking.year_of_days
         if logical in ("timestamp-millis", "local-timestamp-millis"):
-            return fld["name"], masking.year_of_millis
+            return masking.year_of_millis
         raise SchemaError(f"date_year cannot mask {fld['name']}: it is not a date or a timestamp-millis")
-    return fld["name"], masking.policy(policy).mask
+    return masking.policy(policy).mask
+
+
+def _masked_part(reader: Reader, mask: Callable[[Any], str], optional: bool) -> Callable[[bytes, int], bytes]:
+    """Encoded bytes of a masked field, read from the original value at the field's offset."""
+    def part(value: bytes, pos: int) -> bytes:
+        raw = reader(value, pos)
+        if raw is None:
+            return b"\x00"
+        encoded = encode_string(mask(raw))
+        return b"\x02" + encoded if optional else encoded
+    return part
+
+
+# A part of a view: a run of consecutive granted fields copied as they are (first, end, None), or one
+# masked field re-encoded (index, index + 1, masker).
+Part = tuple[int, int, Callable[[bytes, int], bytes] | None]
 
 
 @dataclass(frozen=True, eq=False)
 class View:
-    """A registered view: projects and masks decoded records, encodes them with its schema.
+    """A registered view: builds a delivery from the original value and its field offsets.
 
     Views compare by identity: the rules share one `View` per distinct spec of a resource, so
-    the exchange encodes each distinct view once per event however many routes use it.
+    the exchange renders each distinct view once per event however many routes use it.
     """
 
     spec: ViewSpec
     schema: RegisteredSchema | None
-    steps: tuple[Step, ...] = field(repr=False)
+    parts: tuple[Part, ...] = field(repr=False)
+    prefix: bytes = field(repr=False, default=b"")
 
     @property
     def full(self) -> bool:
         return self.schema is None
 
-    def project(self, record: Record) -> Record:
-        """The view of a record decoded without logical types (the exchange's hot-path form)."""
-        view: Record = {}
-        for name, fn in self.steps:
-            value = record[name]
-            view[name] = value if fn is None or value is None else fn(value)
-        return view
+    def render(self, value: bytes, bounds: list[int]) -> bytes:
+        """The framed view of a framed value: granted fields' bytes joined, masked ones re-encoded."""
+        out = [self.prefix]
+        for first, end, masked in self.parts:
+            out.append(value[bounds[first]:bounds[end]] if masked is None else masked(value, bounds[first]))
+        return b"".join(out)
 
 
-def build_view(source: RegisteredSchema, spec: ViewSpec, registry: SchemaRegistry) -> View:
-    """Register the view schema of `spec` (unless it is full) and prepare its projection steps."""
-    order = source.field_names()
-    masks = dict(spec.masks)
-    steps = tuple(_step(f, masks.get(f["name"])) for f in source.schema["fields"] if f["name"] in spec.fields)
-    if spec.is_full(order):
-        return View(spec, None, steps)
-    return View(spec, registry.register(view_schema(source.schema, spec)), steps)
+def build_view(source: RegisteredSchema, layout: Layout, spec: ViewSpec, registry: SchemaRegistry) -> View:
+    """Register the view schema of `spec` (unless it is full) and prepare its parts."""
+    if spec.is_full(source.field_names()):
+        return View(spec, None, ())
+    parts: list[Part] = []
+    for fld in source.schema["fields"]:
+        if fld["name"] in spec.fields:
+            parts.append(_part(fld, layout, dict(spec.masks).get(fld["name"])))
+    schema = registry.register(view_schema(source.schema, spec))
+    return View(spec, schema, _merge_runs(parts), frame(schema.id, b""))
+
+
+def _part(fld: Mapping[str, Any], layout: Layout, policy: str | None) -> Part:
+    index = layout.index[fld["name"]]
+    if policy is None:
+        return index, index + 1, None
+    reader = layout.reader(fld["name"])
+    if reader is None:
+        raise SchemaError(f"{policy} cannot mask {fld['name']}: it is not a string, number, enum or date")
+    optional = isinstance(fld["type"], list) and "null" in fld["type"]
+    return index, index + 1, _masked_part(reader, mask_function(fld, policy), optional)
+
+
+def _merge_runs(parts: list[Part]) -> tuple[Part, ...]:
+    """Join adjacent copied fields into one slice: a view copies a few runs, not many fields."""
+    merged: list[Part] = []
+    for part in parts:
+        if merged and part[2] is None and merged[-1][2] is None and merged[-1][1] == part[0]:
+            merged[-1] = (merged[-1][0], part[1], None)
+        else:
+            merged.append(part)
+    return tuple(merged)

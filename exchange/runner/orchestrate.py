@@ -165,6 +165,9 @@ class Run:
                 if live is not None:
                     live.update(self.progress.table(self.options.scenario.name))
                 _pause(1.0)
+        if self.peak is not None:
+            self._refresh()
+            self.peak.finish(self.progress)
 
     def _live(self) -> Live | nullcontext[None]:
         if not self.options.live:

@@ -81,6 +81,14 @@ class PeakWatch:
         step = len(self.results)
         return StepResult(step, self.peak.factor ** step, rate, p99, lag, held)
 
+    def finish(self, progress: Progress, now: float | None = None) -> None:
+        """Measure the last step when the producers end, if at least half of it ran."""
+        now = time.monotonic() if now is None else now
+        if self._window_start is not None and progress.current is not None and \
+                now - self._window_start >= self.peak.step_s / 2:
+            self.results.append(self._close(progress, now))
+        self._window_start = None
+
     def summary(self) -> dict[str, Any]:
         held = [r for r in self.results if r.held]
         broke = next((r for r in self.results if not r.held), None)

@@ -72,7 +72,7 @@ def percentile(ordered: Sequence[float], share: float) -> float:
     """The nearest-rank percentile of an ascending sequence (0 for an empty one)."""
     if not ordered:
         return 0.0
-    rank = max(math.ceil(share / 100 * len(ordered)), 1)
+    rank = max(math.ceil(share * len(ordered) / 100 - 1e-9), 1)
     return float(ordered[rank - 1])
 
 
