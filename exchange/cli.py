@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import typer
 from rich.console import Console
 
-from exchange.commands import bench, consume, directory, exchange_worker, ids, kafka, produce, run
+from exchange.commands import api, bench, consume, directory, exchange_worker, ids, kafka, produce, run
 from exchange.errors import GovxError
 
 
@@ -35,6 +35,8 @@ app.command(name="produce")(produce.produce)
 app.command(name="consume")(consume.consume)
 app.command(name="run")(run.run)
 app.command(name="report")(run.report)
+app.command(name="api")(api.api)
+app.command(name="api-keys")(api.api_keys)
 
 _errors = Console(stderr=True)
 

@@ -75,6 +75,15 @@ class Outcome:
             self.skips[reason] = self.skips.get(reason, 0) + count
 
 
+class Valid(NamedTuple):
+    """An event that passed every check: its envelope, its resource's rules, its value and field offsets."""
+
+    envelope: Envelope
+    rules: ResourceRules
+    value: bytes
+    bounds: list[int]
+
+
 class Exchange:
     """Decides every event against the compiled rules."""
 
@@ -92,6 +101,13 @@ class Exchange:
             outcome.skips.clear()
             outcome.dead_letter = invalid
         return outcome
+
+    def validate(self, message: Message) -> Valid:
+        """The event checked from headers to identifiers; `InvalidEvent` names what is wrong."""
+        event = envelope.parse(message.headers)
+        rules = self._rules_for(message, event)
+        value, bounds = self._valid_record(message, event, rules)
+        return Valid(event, rules, value, bounds)
 
     def _decide(self, message: Message, at: Moment, outcome: Outcome) -> None:
         event = outcome.envelope = envelope.parse(message.headers)
@@ -151,10 +167,9 @@ class Exchange:
                  outcome: Outcome) -> None:
         rendered: dict[View, bytes] = {}
         for route in routes:
-            if at.ms < route.valid_from_ms:
-                outcome.skip("not_yet_valid")
-            elif at.ms > route.valid_until_ms:
-                outcome.skip("expired")
+            outside = route.outside_window(at.ms)
+            if outside is not None:
+                outcome.skip(outside)
             else:
                 payload = value if route.view.schema is None else rendered.get(route.view)
                 if payload is None:

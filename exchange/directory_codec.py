@@ -21,7 +21,7 @@ from exchange.errors import DirectoryError
 KINDS: dict[str, type[Entity]] = {"resource": Resource, "grant": Grant, "application": Application}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, Node):
         return value.id
     if isinstance(value, Enum):
@@ -29,14 +29,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date):  # datetime is a date too
         return value.isoformat()
     if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     return value
 
 
 def to_json(event: DirectoryEvent) -> bytes:
-    entity = {f.name: _plain(getattr(event.entity, f.name)) for f in dataclasses.fields(event.entity)}
+    entity = {f.name: plain(getattr(event.entity, f.name)) for f in dataclasses.fields(event.entity)}
     document = {"type": event.type, "at": event.at.isoformat(), "kind": event.kind, "entity": entity}
     return json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
 

@@ -65,6 +65,11 @@ class DirectoryError(GovxError):
     code = "directory.invalid"
     status = 422
 
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
 
 class NotFoundError(DirectoryError):
     """No such resource, application, grant or record."""

@@ -49,6 +49,14 @@ class Route:
     def covers(self, region: str) -> bool:
         return self.scope.covers(self.consumer.division, region)
 
+    def outside_window(self, at_ms: int) -> str | None:
+        """Why the grant cannot deliver at `at_ms` (not_yet_valid, expired), or None when it can."""
+        if at_ms < self.valid_from_ms:
+            return "not_yet_valid"
+        if at_ms > self.valid_until_ms:
+            return "expired"
+        return None
+
 
 def _decision(view: View) -> str:
     return "full" if view.full else ("masked" if view.spec.masks else "projected")
@@ -126,6 +134,20 @@ class ResourceRules:
     routes: tuple[Route, ...]
     skips: tuple[tuple[str, int], ...]
     _by_region: dict[str, tuple[Route, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def route_of(self, consumer: Node, region: str, at_ms: int) -> Route | str:
+        """The route through which `consumer` may see a record of `region` at `at_ms`, or the reason
+        it may not — the per-consumer form of the exchange's decision, used by the record lookup."""
+        mine = [route for route in self.routes if route.consumer == consumer]
+        if not mine:
+            return "not_shared" if self.resource.sharing is SharingType.NONE else "no_grant"
+        in_scope = [route for route in mine if route.covers(region)]
+        if not in_scope:
+            return "out_of_scope"
+        for route in in_scope:
+            if route.outside_window(at_ms) is None:
+                return route
+        return in_scope[0].outside_window(at_ms) or "no_grant"
 
     def routes_for(self, region: str) -> tuple[Route, ...]:
         """The routes whose region scope covers `region` (cached per division code)."""

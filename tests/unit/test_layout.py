@@ -78,8 +78,11 @@ def views(draw: st.DrawFn) -> tuple[str, ViewSpec]:
     schema = SCHEMAS[resource]
     order = schema.field_names()
     fields = draw(st.lists(st.sampled_from(order), unique=True, min_size=1))
-    masks = {n: draw(st.sampled_from(_maskable(schema, n))) for n in fields
-             if _maskable(schema, n) and draw(st.booleans())}
+    masks: dict[str, str] = {}
+    for name in fields:
+        options = _maskable(schema, name)
+        if options and draw(st.booleans()):
+            masks[name] = draw(st.sampled_from(options))
     return resource, ViewSpec.of(fields, masks, order)
 
 

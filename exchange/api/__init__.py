@@ -1,0 +1,1 @@
+"""`govx api`: the directory and record lookup API (FastAPI), per department."""
