@@ -81,7 +81,8 @@ def views(draw: st.DrawFn) -> tuple[str, ViewSpec]:
     masks: dict[str, str] = {}
     for name in fields:
         options = _maskable(schema, name)
-        if options and draw(st.booleans()):
+        masked: bool = draw(st.booleans())
+        if options and masked:
             masks[name] = draw(st.sampled_from(options))
     return resource, ViewSpec.of(fields, masks, order)
 
