@@ -280,6 +280,11 @@ class Reader:
         self._consumer = _consumer(bootstrap, group_id=None)
         with translated(f"assigning {', '.join(topics)}"):
             parts = [TopicPartition(t, p) for t in topics for p in self._consumer.partitions_for_topic(t) or ()]
+        missing = set(topics) - {tp.topic for tp in parts}
+        if missing:
+            self._consumer.close(autocommit=False)
+            raise TransportError(f"topic(s) {', '.join(sorted(missing))} do not exist", retriable=True)
+        with translated(f"assigning {', '.join(topics)}"):
             self._consumer.assign(parts)
             if from_end:
                 self._consumer.seek_to_end(*parts)

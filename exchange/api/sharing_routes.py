@@ -25,6 +25,7 @@ from exchange.directory import Application, ApplicationStatus, Grant, Node
 from exchange.sharing import Decision, Request, as_public
 
 router = APIRouter(prefix="/v1", tags=["sharing"], responses={
+    400: {"model": ErrorOut, "description": "the body is not JSON"},
     401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut},
     422: {"model": ErrorOut}})
 EntityId = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_@.-]+$")]

@@ -61,9 +61,13 @@ def api_keys(
     out: Path = typer.Option(..., help="write the keys file here (it must not exist)"),
     node: list[str] = typer.Option([], help="a department node, e.g. 440100/gongan (repeat)"),
     all_nodes: bool = typer.Option(False, "--all", help="a key for every department at every division"),
+    if_missing: bool = typer.Option(False, help="do nothing (successfully) when the file exists already"),
 ) -> int:
     """Write a keys file with a fresh random key per department node (for GOVX_API_KEYS_FILE)."""
     if out.exists():
+        if if_missing:
+            console.print(f"{out} exists; keeping its keys")
+            return 0
         raise ConfigError(f"{out} exists; keys are never overwritten")
     chosen = [Node.parse(text) for text in node]
     if all_nodes:

@@ -537,13 +537,16 @@ def test_compose_runs_the_govx_services() -> None:
     assert commands["producers"][0] == "produce"
     for name in ("receivers", "producers"):
         assert services[name]["profiles"] == ["load"], f"{name} runs on demand only"
-    assert services["seed"]["restart"] == "no"
+    assert services["seed"]["restart"] == "no" and services["keys"]["restart"] == "no"
+    assert commands["keys"] == ["api-keys", "--out", "/keys/api-keys.toml", "--all", "--if-missing"]
+    assert services["api"]["environment"]["GOVX_API_KEYS_FILE"] == "/keys/api-keys.toml"
+    assert services["api"]["depends_on"]["keys"]["condition"] == "service_completed_successfully"
     for name, service in services.items():
         env = service["environment"]
         assert env["GOVX_BOOTSTRAP_SERVERS"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092", name
         assert env["GOVX_METRICS_HOST"] == "0.0.0.0", name  # noqa: S104 - the container's listen address
         assert str(env["GOVX_METRICS_PORT"]) == "9464", name
-        if name != "seed":
+        if name not in ("seed", "keys"):
             assert service["depends_on"]["seed"]["condition"] == "service_completed_successfully", name
     assert services["api"]["environment"]["GOVX_API_HOST"] == "0.0.0.0"  # noqa: S104
     assert str(services["api"]["environment"]["GOVX_API_PORT"]) == "8000"
