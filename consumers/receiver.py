@@ -39,6 +39,8 @@ class Receiver:
         self.registry = SchemaRegistry()
         self.seen: set[tuple[str, str]] = set()
         self.duplicates = 0
+        for department in view.departments:  # alerts use increase(): the series must exist before the first
+            metrics.receiver_violations.labels(department)
         inboxes = pattern or rf"^{topics.namespace}\.dlv\..+"
         self._subscriber = Subscriber(bootstrap, inboxes, group or f"{topics.namespace}-receivers",
                                       metadata_max_age_ms=1000, session_timeout_ms=10000)

@@ -111,8 +111,9 @@ class Exchange:
 
     def _decide(self, message: Message, at: Moment, outcome: Outcome) -> None:
         event = outcome.envelope = envelope.parse(message.headers)
+        if self.rules.get(event.resource) is not None:
+            outcome.resource = event.resource  # known from here on, for the metrics of a dead letter too
         rules = self._rules_for(message, event)
-        outcome.resource = event.resource
         value, bounds = self._valid_record(message, event, rules)
         for reason, count in rules.skips:
             outcome.skip(reason, count)

@@ -35,7 +35,8 @@ class Metrics:
             ["resource", "reason"], registry=registry)
         self.dead_letters = Counter(
             "govx_dead_letters_total", "Events sent to the dead-letter topic, by resource (`unknown` when the "
-            "event names none) and reason code.", ["resource", "reason"], registry=registry)
+            "directory lists none of that name, `directory` for directory events) and reason code.",
+            ["resource", "reason"], registry=registry)
         self.latency = Histogram(
             "govx_end_to_end_latency_seconds", "Event time (intended send) to delivery by the exchange.",
             ["resource"], buckets=LATENCY_BUCKETS_S, registry=registry)
@@ -55,7 +56,8 @@ class Metrics:
 
     def _directory(self, registry: CollectorRegistry) -> None:
         self.grants_active = Gauge(
-            "govx_grants_active", "Grants that can deliver now, per resource.", ["resource"], registry=registry)
+            "govx_grants_active", "Grants compiled into routes (not revoked, eligible for the resource's sharing "
+            "type), per resource.", ["resource"], registry=registry)
         self.applications_pending = Gauge(
             "govx_applications_pending", "Sharing applications waiting for the provider's decision.",
             registry=registry)

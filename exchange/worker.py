@@ -77,19 +77,20 @@ class Worker:
         `ready` is called once the worker holds partitions (or has waited `join_timeout_s`), so a
         supervisor can start producing without paying for the group join in measured latency.
         """
-        self._open()
+        self.open()
         try:
             joined_by = time.monotonic() + self.config.join_timeout_s
             while not stop.is_set() and not self.subscriber.assignment() and time.monotonic() < joined_by:
-                self.step()
+                self._step_or_wait(stop)
             if ready is not None:
                 ready()
             while not stop.is_set():
-                self.step()
+                self._step_or_wait(stop)
         finally:
-            self._close()
+            self.close()
 
-    def _open(self) -> None:
+    def open(self) -> None:
+        """Connect: read the directory, compile the rules, start the producer and join the group."""
         config = self.config
         self.admin = Admin(config.bootstrap)
         self.admin.ensure_topics(self.topics.control(1))
@@ -99,6 +100,8 @@ class Worker:
                                   on_invalid=self._dead_letter_directory_event,
                                   on_event=lambda event: self.metrics.directory_events.labels(event.type).inc())
         self._recompile(self.feed.catch_up())
+        if config.worker_id == "0":  # the directory guard: its alert needs the series from the start
+            self.metrics.dead_letters.labels("directory", "directory.invalid")
         self.producer = TransactionalPublisher(config.bootstrap, f"{config.group}-{config.worker_id}",
                                                transaction_timeout_ms=config.transaction_timeout_ms)
         self._prepare_inboxes()
@@ -106,13 +109,24 @@ class Worker:
                                      metadata_max_age_ms=5000, max_poll_interval_ms=60000,
                                      session_timeout_ms=10000, heartbeat_interval_ms=1000)
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """Leave the group and close every client, logging (not raising) what fails on the way."""
         for closer in (self.subscriber.close, self.producer.close, self.feed.close, self.control.close,
                        self.admin.close):
             try:
                 closer()
             except TransportError as exc:
                 log.warning("while closing: %s", exc)
+
+    def _step_or_wait(self, stop: threading.Event) -> None:
+        """One step; a retriable cluster error (broker restarting, leader moving) is waited out."""
+        try:
+            self.step()
+        except TransportError as exc:
+            if not exc.retriable:
+                raise
+            log.warning("the cluster did not answer, retrying in 1 s: %s", exc)
+            stop.wait(1.0)
 
     def step(self) -> None:
         """Apply directory changes, then consume and deliver one batch."""
@@ -144,7 +158,7 @@ class Worker:
         except TransportError as exc:
             self._abort(exc)
             return
-        self._count(outcomes, at)
+        self._count(outcomes, self._clock().ms)
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_events.observe(len(batch))
 
@@ -185,7 +199,7 @@ class Worker:
         if not exc.retriable:
             raise exc
 
-    def _count(self, outcomes: list[Outcome], at: Moment) -> None:
+    def _count(self, outcomes: list[Outcome], committed_ms: int) -> None:
         metrics = self.metrics
         metrics.transactions.labels("committed").inc()
         consumed: Counter[tuple[str, ...]] = Counter()
@@ -203,7 +217,7 @@ class Worker:
                 route = delivery.route
                 delivered[(resource, route.consumer.department, route.consumer_level, route.decision)] += 1
             if outcome.deliveries:
-                metrics.latency.labels(resource).observe(max(at.ms - outcome.message.timestamp_ms, 0) / 1000)
+                metrics.latency.labels(resource).observe(max(committed_ms - outcome.message.timestamp_ms, 0) / 1000)
         _add(metrics.events_consumed, consumed)
         _add(metrics.deliveries, delivered)
         _add(metrics.skips, skipped)
@@ -231,7 +245,8 @@ class Worker:
             return
         self.metrics.dead_letters.labels("directory", "directory.invalid").inc()
         headers = message.headers + (("govx_error", b"directory.invalid"),
-                                     ("govx_error_detail", str(error).encode()))
+                                     ("govx_error_detail", str(error).encode()),
+                                     ("govx_source", f"{message.topic}/{message.partition}/{message.offset}".encode()))
         self.control.send(self.topics.dlq, message.value, key=message.key, headers=headers)
         self.control.flush()
 

@@ -6,7 +6,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import make_asgi_app
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from exchange import __version__
 from exchange.api import catalogue, errors, records, sharing_routes
@@ -32,8 +33,11 @@ def create_app(state: ApiState, keys: Keys, *, ping: Callable[[], bool] | None =
     errors.install(app)
     for router in (catalogue.router, sharing_routes.router, records.router):
         app.include_router(router)
-    app.mount("/metrics", make_asgi_app(state.metrics.registry))
     _count_requests(app, state)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
+    def metrics() -> Response:
+        return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", tags=["operations"], summary="Broker reachable and directory fresh?",
              responses={503: {"model": HealthOut}})
@@ -57,9 +61,12 @@ def _count_requests(app: FastAPI, state: ApiState) -> None:
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        state.metrics.api_requests.labels(template, f"{response.status_code // 100}xx").inc()
-        state.metrics.api_latency.labels(template).observe(time.perf_counter() - started)
-        return response
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:  # an unhandled exception is a 500 too, and counted as one
+            template = getattr(request.scope.get("route"), "path", "unmatched")
+            state.metrics.api_requests.labels(template, f"{status // 100}xx").inc()
+            state.metrics.api_latency.labels(template).observe(time.perf_counter() - started)

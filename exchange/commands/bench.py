@@ -32,3 +32,30 @@ def core(
     console.print(f"exchange core         {result.core_events_per_s:>10,.0f} events/s")
     console.print(f"ratio core / decode   {result.ratio:>10.2f}   (target ≥ 0.80)")
     return 0
+
+
+@app.command()
+def exchange(
+    events: int = typer.Option(20_000, min=1000, help="events written to the source topics"),
+    partitions: int = typer.Option(3, min=1, help="partitions of each source topic"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> int:
+    """Drain the same topics three ways on the broker: a bare kafka-python copy, a transactional copy,
+    and one exchange worker; print each rate and the ratios (DESIGN §7)."""
+    from exchange.runner.drainbench import measure_drain
+    from exchange.settings import load_settings
+
+    result = measure_drain(load_settings().bootstrap, events, partitions)
+    if as_json:
+        print(json.dumps({**result.__dict__, "ratio_to_bare": result.ratio_to_bare,
+                          "ratio_to_transactional": result.ratio_to_transactional}))
+        return 0
+    console.print(f"{result.events} events of the standard mix; the exchange wrote "
+                  f"{result.exchange_records_per_event:.2f} records per event (deliveries, usage records, "
+                  "dead letters)")
+    console.print(f"bare kafka-python copy      {result.bare_copy_events_per_s:>9,.0f} events/s")
+    console.print(f"transactional copy          {result.transactional_copy_events_per_s:>9,.0f} events/s")
+    console.print(f"exchange worker             {result.exchange_events_per_s:>9,.0f} events/s")
+    console.print(f"ratio to the bare copy      {result.ratio_to_bare:>9.2f}")
+    console.print(f"ratio to the transactional  {result.ratio_to_transactional:>9.2f}")
+    return 0

@@ -28,6 +28,7 @@ from exchange.core import Moment, Outcome
 from exchange.identifiers import problem
 from exchange.message import Message
 from exchange.testing import ExchangeDriver
+from exchange.topics import Topics
 from producers.publish import EventFactory
 from producers.world import World, originating_departments
 
@@ -49,12 +50,12 @@ class CoreBench:
         return self.core_events_per_s / self.raw_decode_events_per_s
 
 
-def standard_mix(catalogue: Catalogue, events: int = 5000, *, seed: int = 1,
-                 bad_share: float = 0.05) -> tuple[ExchangeDriver, list[Message]]:
+def standard_mix(catalogue: Catalogue, events: int = 5000, *, seed: int = 1, bad_share: float = 0.05,
+                 topics: Topics | None = None) -> tuple[ExchangeDriver, list[Message]]:
     """The exchange (in-memory driver) and the mix of events to feed it."""
     origin = datetime.now(UTC)
     driver = ExchangeDriver(catalogue, at=origin)
-    factory = EventFactory(catalogue, driver.rules.topics, random.Random(seed), bad_share=bad_share)
+    factory = EventFactory(catalogue, topics or driver.rules.topics, random.Random(seed), bad_share=bad_share)
     worlds = [(d, World(d, catalogue, seed=seed + i, clock_origin=origin, pool_size=200),
                originating_departments(d, catalogue)) for i, d in enumerate(NODES)]
     messages: list[Message] = []

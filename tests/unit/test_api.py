@@ -306,7 +306,7 @@ def test_health_and_metrics(client: TestClient) -> None:
     health = client.get("/health")
     assert health.status_code == 200 and health.json()["status"] == "ok"
     client.get("/v1/resources", headers=as_("renshe"))
-    metrics = client.get("/metrics/").text
+    metrics = client.get("/metrics").text
     assert 'govx_api_requests_total{route="/v1/resources",status="2xx"}' in metrics
 
 
