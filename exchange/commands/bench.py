@@ -7,7 +7,7 @@ import json
 import typer
 from rich.console import Console
 
-from exchange.runner.corebench import measure
+from exchange.runner.corebench import measure, stages
 
 app = typer.Typer(help="Benchmarks (docs/benchmarks.md records their results).", no_args_is_help=True)
 console = Console()
@@ -19,10 +19,14 @@ def core(
     repeat: int = typer.Option(7, min=1, help="timed runs; the fastest counts"),
     seed: int = typer.Option(1, help="seed of the mix"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    show_stages: bool = typer.Option(False, "--stages", help="also time each stage of the core alone"),
 ) -> int:
     """Measure the exchange core on the standard mix, and the raw fastavro decode of the same
     events in the same process; print both rates, their ratio and the mix."""
     result = measure(events, repeat, seed)
+    if show_stages:
+        for name, micros in stages(events, repeat, seed).items():
+            console.print(f"{name:<36} {micros:6.2f} µs per valid event")
     if as_json:
         print(json.dumps({**result.__dict__, "ratio": result.ratio}))
         return 0

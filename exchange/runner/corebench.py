@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from fastavro import schemaless_reader
 
+from exchange import envelope
 from exchange.catalogue import Catalogue, load_catalogue
 from exchange.codec import PREFIX_SIZE
 from exchange.core import Moment, Outcome
@@ -132,3 +133,29 @@ def measure(events: int = 5000, repeat: int = 7, seed: int = 1) -> CoreBench:
     deliveries = sum(len(o.deliveries) for o in outcomes)
     return CoreBench(len(messages), len(messages) / raw, len(messages) / core, deliveries / len(messages),
                      composition(outcomes))
+
+
+def stages(events: int = 5000, repeat: int = 7, seed: int = 1) -> dict[str, float]:
+    """Microseconds per valid event spent in each stage of the core (each stage timed alone)."""
+    driver, messages = standard_mix(load_catalogue(), events, seed=seed)
+    process, at = driver.exchange.process, Moment.now()
+    valid = [m for m in messages if process(m, at).dead_letter is None]
+    checked = [driver.exchange.validate(m) for m in valid]
+
+    def render_all() -> None:
+        for v in checked:
+            done: set[object] = set()
+            for route in v.rules.routes_for(v.envelope.region):
+                if route.view.schema is not None and route.view not in done:
+                    done.add(route.view)
+                    route.view.render(v.value, v.bounds)
+
+    timed: dict[str, Callable[[], object]] = {
+        "headers (CloudEvents parse)": lambda: [envelope.parse(m.headers) for m in valid],
+        "layout scan (bounds + UTF-8)": lambda: [v.rules.layout.bounds(v.value, PREFIX_SIZE) for v in checked],
+        "validate (headers → identifiers)": lambda: [driver.exchange.validate(m) for m in valid],
+        "render distinct views": render_all,
+        "whole core (process)": lambda: [process(m, at) for m in valid],
+        "raw fastavro decode": lambda: raw_decoder(driver)(valid),
+    }
+    return {name: best_seconds(run, repeat) / len(valid) * 1e6 for name, run in timed.items()}
