@@ -9,8 +9,9 @@ with its position, so the run report can prove nothing was lost or duplicated.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from consumers.ledger import LedgerWriter, Received
 from exchange.codec import SchemaRegistry, decode
@@ -76,23 +77,11 @@ class Receiver:
         self.seen.add((entry.event_id, entry.consumer))
 
     def _violation(self, message: Message, grant_id: str, consumer: str) -> str | None:
-        """What about this delivery exceeds or contradicts its grant, or None when it conforms."""
-        grant = self._view.grants.get(grant_id)
-        if grant is None or grant.consumer.id != consumer:
-            return "grant.unknown"
         try:
             record = self._decode(message.value)
         except GovxError:
             return "value.undecodable"
-        resource = self._view.resources.get(grant.resource)
-        if resource is None:
-            return "resource.unknown"
-        order = [f["name"] for f in resource.definition["fields"]]
-        spec = ViewSpec.of(grant.fields, dict(grant.masks), order)
-        if list(record) != list(spec.fields):
-            return "fields.beyond_grant" if set(record) - set(spec.fields) else "fields.missing"
-        unmasked = [n for n, _ in spec.masks if record[n] is not None and not isinstance(record[n], str)]
-        return "mask.missing" if unmasked else None
+        return violation(self._view, grant_id, consumer, record)
 
     def _decode(self, value: bytes | None) -> dict[str, object]:
         try:
@@ -107,6 +96,23 @@ class Receiver:
 
     def close(self) -> None:
         self._subscriber.close()
+
+
+def violation(view: DirectoryView, grant_id: str, consumer: str, record: Mapping[str, Any]) -> str | None:
+    """What about a decoded delivery exceeds or contradicts its grant, or None when it conforms:
+    exactly the granted fields, in the schema's order, masked ones as strings."""
+    grant = view.grants.get(grant_id)
+    if grant is None or grant.consumer.id != consumer:
+        return "grant.unknown"
+    resource = view.resources.get(grant.resource)
+    if resource is None:
+        return "resource.unknown"
+    order = [f["name"] for f in resource.definition["fields"]]
+    spec = ViewSpec.of(grant.fields, dict(grant.masks), order)
+    if list(record) != list(spec.fields):
+        return "fields.beyond_grant" if set(record) - set(spec.fields) else "fields.missing"
+    unmasked = [n for n, _ in spec.masks if record[n] is not None and not isinstance(record[n], str)]
+    return "mask.missing" if unmasked else None
 
 
 def _text(headers: dict[str, bytes], name: str) -> str:
