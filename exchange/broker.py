@@ -1,151 +1,36 @@
 """The local single-node Apache Kafka broker (KRaft) behind `govx kafka up|down|status`.
 
 The broker jars come from Maven Central through `deploy/kafka/pom.xml` and are cached per
-version; storage, configuration, log and pid file live under `<data dir>/kafka`.
+version; storage, configuration, log and pid file live under `<data dir>/kafka` (see
+`broker_layout`). The broker runs in its own session, so it outlives the command that started it;
+`down` stops it by the pid it wrote, checking the pid still is that broker.
 """
 
 from __future__ import annotations
 
-import base64
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from exchange import transport
+from exchange.broker_layout import (
+    BrokerLayout,
+    BrokerStatus,
+    cluster_id,
+    kafka_version,
+    log_tail,
+    port_free,
+    server_properties,
+)
 from exchange.errors import BrokerError
 from exchange.paths import kafka_deploy_dir
-from exchange.settings import Settings
 
 Ping = Callable[[str, float], transport.ClusterInfo | None]
-
-
-def kafka_version(pom: Path | None = None) -> str:
-    """The Kafka version the pom pins: the single source of truth."""
-    text = (pom or kafka_deploy_dir() / "pom.xml").read_text(encoding="utf-8")
-    found = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", text)
-    if found is None:
-        raise BrokerError("deploy/kafka/pom.xml does not set <kafka.version>")
-    return found.group(1)
-
-
-@dataclass(frozen=True)
-class BrokerLayout:
-    """Where one local broker lives and how it listens."""
-
-    cache_dir: Path
-    data_dir: Path
-    host: str = "127.0.0.1"
-    port: int = 9092
-    controller_port: int = 9093
-    heap: str = "1g"
-    java: str = "java"
-    maven: str = "mvn"
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> BrokerLayout:
-        return cls(settings.cache_dir, settings.data_dir, settings.kafka_host, settings.kafka_port,
-                   settings.controller_port, settings.kafka_heap)
-
-    @property
-    def bootstrap(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    @property
-    def home(self) -> Path:
-        return (self.data_dir / "kafka").resolve()
-
-    @property
-    def pid_file(self) -> Path:
-        return self.home / "broker.pid"
-
-    @property
-    def log_file(self) -> Path:
-        return self.home / "broker.log"
-
-    @property
-    def config_file(self) -> Path:
-        return self.home / "server.properties"
-
-    @property
-    def storage(self) -> Path:
-        return self.home / "storage"
-
-    def libs(self, version: str) -> Path:
-        return (self.cache_dir / f"kafka-{version}" / "libs").resolve()
-
-
-@dataclass(frozen=True)
-class BrokerStatus:
-    """Whether the local broker runs, and where."""
-
-    running: bool
-    bootstrap: str
-    pid: int | None
-    version: str
-    home: Path
-
-    def describe(self) -> str:
-        if not self.running:
-            return f"Kafka {self.version} is not running (data in {self.home})"
-        return f"Kafka {self.version} is running at {self.bootstrap} (pid {self.pid}, data in {self.home})"
-
-
-def server_properties(layout: BrokerLayout) -> str:
-    """The broker configuration: one combined broker+controller node on loopback."""
-    return "\n".join([
-        "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@{layout.host}:{layout.controller_port}",
-        f"listeners=PLAINTEXT://{layout.host}:{layout.port},CONTROLLER://{layout.host}:{layout.controller_port}",
-        f"advertised.listeners=PLAINTEXT://{layout.host}:{layout.port}",
-        "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        f"log.dirs={layout.storage}",
-        "num.partitions=1",
-        "auto.create.topics.enable=false",
-        "offsets.topic.replication.factor=1",
-        "offsets.topic.num.partitions=10",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "transaction.state.log.num.partitions=10",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
-        "group.initial.rebalance.delay.ms=0",
-        "log.cleaner.min.compaction.lag.ms=0",
-        "",
-    ])
-
-
-def _cluster_id() -> str:
-    while True:
-        encoded = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        if not encoded.startswith("-"):
-            return encoded
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _log_tail(path: Path, lines: int = 30) -> str:
-    if not path.exists():
-        return "(no broker log was written)"
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+__all__ = ["BrokerLayout", "BrokerStatus", "LocalBroker", "kafka_version"]
 
 
 def _child_exited(pid: int) -> bool | None:
@@ -236,7 +121,7 @@ class LocalBroker:
 
     def _check_ports(self) -> None:
         for port in (self.layout.port, self.layout.controller_port):
-            if not _port_free(self.layout.host, port):
+            if not port_free(self.layout.host, port):
                 raise BrokerError(
                     f"port {port} on {self.layout.host} is taken by another process; stop it or choose "
                     "another port with GOVX_KAFKA_PORT / GOVX_KAFKA_CONTROLLER_PORT")
@@ -249,7 +134,7 @@ class LocalBroker:
         if (self.layout.storage / "meta.properties").exists():
             return
         command = [java, *self._jvm_options(libs), "kafka.tools.StorageTool", "format",
-                   "-t", _cluster_id(), "-c", str(self.layout.config_file)]
+                   "-t", cluster_id(), "-c", str(self.layout.config_file)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
             raise BrokerError(f"formatting Kafka storage failed:\n{(result.stdout + result.stderr)[-3000:]}")
@@ -274,10 +159,10 @@ class LocalBroker:
             if pid is not None and _child_exited(pid):
                 self.layout.pid_file.unlink(missing_ok=True)
                 raise BrokerError(f"the Kafka broker exited during start-up; the end of "
-                                  f"{self.layout.log_file}:\n{_log_tail(self.layout.log_file)}")
+                                  f"{self.layout.log_file}:\n{log_tail(self.layout.log_file)}")
             if time.monotonic() > deadline:
                 raise BrokerError(f"the Kafka broker did not answer at {self.layout.bootstrap} within "
-                                  f"{timeout_s:.0f}s; the end of its log:\n{_log_tail(self.layout.log_file)}")
+                                  f"{timeout_s:.0f}s; the end of its log:\n{log_tail(self.layout.log_file)}")
             time.sleep(0.2)
 
     def _wait_for_exit(self, pid: int, timeout_s: float) -> bool:

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from exchange.broker import BrokerLayout, LocalBroker
 from exchange.catalogue import load_catalogue
-from exchange.runner.orchestrate import Run, RunOptions, report_from_folder
+from exchange.runner.folder import report_from_folder
+from exchange.runner.orchestrate import Run, RunOptions
 from exchange.runner.output import summary_lines, write_report
 from exchange.runner.scenario import load_scenario
 from exchange.settings import Settings, load_settings

@@ -19,21 +19,21 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 
-from consumers.ledger import read_ledgers
 from exchange import regions
 from exchange.catalogue import Catalogue
 from exchange.provision import provision, read_directory
-from exchange.runner.expected import GrantTerms, load_terms, save_terms, terms_of
+from exchange.runner.expected import GrantTerms, save_terms, terms_of
+from exchange.runner.folder import read_dead_letters, report_from_folder, save_dead_letters
 from exchange.runner.output import write_report
 from exchange.runner.peak import PeakWatch
 from exchange.runner.plan import ProducerPlan, SourcePlan
 from exchange.runner.processes import Child, Children, RunError
 from exchange.runner.progress import Progress
-from exchange.runner.report import DeadLetter, Report, build_report
+from exchange.runner.report import Report
 from exchange.runner.scenario import Scenario
 from exchange.runner.scrape import Samples, scrape
 from exchange.topics import Topics
-from exchange.transport import Admin, Reader, end_offsets
+from exchange.transport import Admin, end_offsets
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ class Run:
 
     def report(self) -> Report:
         dead = read_dead_letters(self.options.bootstrap, self.topics.dlq)
-        _save_dead_letters(dead, self.options.report_dir / "dead_letters.jsonl")
+        save_dead_letters(dead, self.options.report_dir / "dead_letters.jsonl")
         skipped = {k: int(v) for k, v in self.final.by_label("govx_skips_total", "reason").items()}
         (self.options.report_dir / "skipped.json").write_text(json.dumps(skipped), encoding="utf-8")
         report = report_from_folder(self.options.report_dir, self.options.scenario.name, interrupted=self.interrupted)
@@ -257,34 +257,4 @@ def _caught_up(admin: Admin, bootstrap: str, group: str, topics: list[str]) -> b
     return all(committed.get(part, 0) >= end for part, end in ends.items())
 
 
-def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
-    reader = Reader(bootstrap, [topic])
-    try:
-        messages = reader.read_to_end(60)
-    finally:
-        reader.close()
-    letters = []
-    for message in messages:
-        headers = dict(message.headers)
-        event_id = headers.get("ce_id")
-        letters.append(DeadLetter(event_id.decode("utf-8", "replace") if event_id else None,
-                                  headers.get("govx_error", b"unknown").decode()))
-    return letters
-
-
-def _save_dead_letters(letters: list[DeadLetter], path: Path) -> None:
-    path.write_text("".join(json.dumps(letter.__dict__) + "\n" for letter in letters), encoding="utf-8")
-
-
-def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False) -> Report:
-    """Rebuild the report from what a run left in its folder (`govx report` calls this too)."""
-    produced, received = read_ledgers(folder / "ledgers")
-    terms = load_terms(folder / "grants.json")
-    letters = [DeadLetter(**json.loads(line)) for line in
-               (folder / "dead_letters.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    skipped_path = folder / "skipped.json"
-    skipped = json.loads(skipped_path.read_text(encoding="utf-8")) if skipped_path.exists() else {}
-    return build_report(scenario, produced, received, terms, letters, skipped, interrupted=interrupted)
-
-
-__all__ = ["Child", "Run", "RunOptions", "read_dead_letters", "report_from_folder"]
+__all__ = ["Child", "Run", "RunOptions"]

@@ -35,6 +35,7 @@ def summary_lines(report: Report) -> list[str]:
         "deliveries/s",
         f"latency (ms, from the intended send time)  p50 {latency['p50']:.0f}  p95 {latency['p95']:.0f}  "
         f"p99 {latency['p99']:.0f}  p99.9 {latency['p999']:.0f}  max {latency['max']:.0f}",
+        f"took                  {report.duration_s:.1f} s from the first intended send to the last receipt",
     ]
     peak = report.details.get("peak")
     if peak:

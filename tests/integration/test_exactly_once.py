@@ -83,6 +83,10 @@ def test_sigkill_of_a_worker_loses_and_duplicates_nothing(bootstrap: str, topics
         children.wait_ready([replacement])
         producer.join(60)
         positions = read_all_deliveries(bootstrap, topics, expected)
+        started = time.monotonic()
+        children.stop([workers[1], replacement], timeout_s=30)
+        assert [workers[1].process.returncode, replacement.process.returncode] == [0, 0]  # SIGTERM: a clean exit
+        assert time.monotonic() - started < 30
     finally:
         children.stop_all()
     got = set(positions)

@@ -83,3 +83,35 @@ def _copy(folder: Path, target: Path) -> Path:
     import shutil
 
     return Path(shutil.copytree(folder, target / "copy"))
+
+
+def test_ctrl_c_stops_the_run_and_still_writes_a_partial_report(tmp_path: Path, bootstrap: str,
+                                                                 env_without_govx: dict[str, str]) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(TINY.replace("duration_s = 4", "duration_s = 120"), encoding="utf-8")
+    report = tmp_path / "report"
+    env = {**env_without_govx, "GOVX_BOOTSTRAP_SERVERS": bootstrap}
+    run = subprocess.Popen([sys.executable, "-m", "exchange.cli", "run", "--scenario", str(scenario), "--report",
+                            str(report), "--no-live"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ledger = report / "ledgers" / "producer-0.jsonl"
+        deadline = time.monotonic() + 90
+        while not (ledger.exists() and ledger.stat().st_size > 2000):
+            assert time.monotonic() < deadline and run.poll() is None, "the producers never started"
+            time.sleep(0.2)  # watching a file another process writes; no event to wait on
+        os.kill(run.pid, signal.SIGINT)
+        run.wait(120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    result = _report(report)
+    assert result["interrupted"] is True and result["events_produced"] > 0
+    assert result["lost"] == 0 and result["duplicates"] == 0
+    assert "interrupted" in (report / "summary.txt").read_text(encoding="utf-8")

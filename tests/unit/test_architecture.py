@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE = ["exchange.identifiers", "exchange.regions", "exchange.directory", "exchange.directory_view",
         "exchange.directory_codec", "exchange.rules", "exchange.masking", "exchange.views", "exchange.codec",
         "exchange.schemas", "exchange.envelope", "exchange.core", "exchange.catalogue", "exchange.topics",
-        "exchange.events", "exchange.testing"]
+        "exchange.events", "exchange.testing", "exchange.layout", "exchange.sharing", "exchange.citizen_ids",
+        "exchange.credit_codes", "exchange.id_types", "exchange.message"]
 
 
 def test_pure_modules_load_without_kafka_or_fastapi() -> None:

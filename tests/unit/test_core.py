@@ -132,6 +132,18 @@ def test_a_subscription_does_not_open_a_conditional_resource(driver: ExchangeDri
     assert outcome.skips["not_approved"] == 1
 
 
+def test_a_grant_naming_an_unknown_field_is_skipped_as_invalid_not_fatal(driver: ExchangeDriver) -> None:
+    broken = replace(driver.view.grant("death-to-gongan@440106"), id="broken@440106",
+                     consumer=Node("440106", "jiaoyu"), fields=("citizen_id", "region", "shoe_size"))
+    driver.apply(DirectoryEvent("grant.issued", NOW, broken))
+    try:
+        outcome = driver.pipe(driver.event("death_certificate", death_certificate("440106")))
+        assert outcome.skips["grant_invalid"] == 1
+        assert outcome.dead_letter is None and outcome.deliveries
+    finally:
+        driver.apply(DirectoryEvent("grant.revoked", NOW, broken.revoke(NOW, "test over")))
+
+
 def test_a_revoked_grant_stops_deliveries(driver: ExchangeDriver) -> None:
     grant = replace(driver.view.grant("death-to-gongan@440106"), id="revocable@440106", scope=RegionScope.OWN)
     driver.apply(DirectoryEvent("grant.issued", NOW, grant))

@@ -1,0 +1,41 @@
+"""The report folder a run leaves, and rebuilding its report from it (`govx report`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from consumers.ledger import read_ledgers
+from exchange.runner.expected import load_terms
+from exchange.runner.report import DeadLetter, Report, build_report
+from exchange.transport import Reader
+
+
+def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
+    reader = Reader(bootstrap, [topic])
+    try:
+        messages = reader.read_to_end(60)
+    finally:
+        reader.close()
+    letters = []
+    for message in messages:
+        headers = dict(message.headers)
+        event_id = headers.get("ce_id")
+        letters.append(DeadLetter(event_id.decode("utf-8", "replace") if event_id else None,
+                                  headers.get("govx_error", b"unknown").decode()))
+    return letters
+
+
+def save_dead_letters(letters: list[DeadLetter], path: Path) -> None:
+    path.write_text("".join(json.dumps(letter.__dict__) + "\n" for letter in letters), encoding="utf-8")
+
+
+def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False) -> Report:
+    """Rebuild the report from what a run left in its folder (`govx report` calls this too)."""
+    produced, received = read_ledgers(folder / "ledgers")
+    terms = load_terms(folder / "grants.json")
+    letters = [DeadLetter(**json.loads(line)) for line in
+               (folder / "dead_letters.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    skipped_path = folder / "skipped.json"
+    skipped = json.loads(skipped_path.read_text(encoding="utf-8")) if skipped_path.exists() else {}
+    return build_report(scenario, produced, received, terms, letters, skipped, interrupted=interrupted)
