@@ -15,14 +15,16 @@ from exchange.runner.orchestrate import Run, RunOptions
 from exchange.runner.output import summary_lines, write_report
 from exchange.runner.scenario import load_scenario
 from exchange.settings import Settings, load_settings
+from exchange.transport import ping
 
 console = Console()
 
 
 def _broker(settings: Settings) -> str:
-    """The configured cluster, or the local broker, started if it does not run."""
-    if settings.bootstrap_servers:
-        return settings.bootstrap_servers
+    """The configured cluster; else a broker already answering at the local address; else the local
+    broker, started here."""
+    if settings.bootstrap_servers or ping(settings.bootstrap, 2.0) is not None:
+        return settings.bootstrap
     broker = LocalBroker(BrokerLayout.from_settings(settings))
     if not broker.status().running:
         with console.status(f"starting the local Kafka {broker.version} broker"):
