@@ -55,6 +55,7 @@ def run(
     options = RunOptions(chosen, folder, _broker(settings), run_id, keep_topics=keep_topics, live=live)
     console.print(f"[bold]{chosen.name}[/]: {chosen.description}  →  {folder}")
     result = Run(options, catalogue, console).execute()
+    console.print()
     console.print("\n".join(summary_lines(result)), highlight=False)
     console.print(f"report: {folder / 'report.json'}   chart: {folder / 'chart.html'}")
     return 0 if result.ok else 1

@@ -28,8 +28,9 @@ def _axes(x_max: float, y_max: float, y_label: str) -> str:
                      f'<text x="{PAD - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{y_value:.0f}</text>')
         x_value = x_max * i / 4
         x = PAD + (WIDTH - 2 * PAD) * i / 4
+        label = f"{x_value:.1f}" if x_max < 20 else f"{x_value:.0f}"
         ticks.append(f'<text x="{x:.1f}" y="{HEIGHT - PAD + 16}" text-anchor="middle" font-size="11">'
-                     f'{x_value:.0f}s</text>')
+                     f'{label}s</text>')
     frame = (f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#333"/>'
              f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{HEIGHT - PAD}" stroke="#333"/>'
              f'<text x="12" y="{PAD - 14}" font-size="12">{html.escape(y_label)}</text>')
