@@ -105,15 +105,16 @@ class Exchange:
     def validate(self, message: Message) -> Valid:
         """The event checked from headers to identifiers; `InvalidEvent` names what is wrong."""
         event = envelope.parse(message.headers)
-        rules = self._rules_for(message, event)
+        rules = self._checked_rules(message, event, self.rules.get(event.resource))
         value, bounds = self._valid_record(message, event, rules)
         return Valid(event, rules, value, bounds)
 
     def _decide(self, message: Message, at: Moment, outcome: Outcome) -> None:
         event = outcome.envelope = envelope.parse(message.headers)
-        if self.rules.get(event.resource) is not None:
+        found = self.rules.get(event.resource)
+        if found is not None:
             outcome.resource = event.resource  # known from here on, for the metrics of a dead letter too
-        rules = self._rules_for(message, event)
+        rules = self._checked_rules(message, event, found)
         value, bounds = self._valid_record(message, event, rules)
         for reason, count in rules.skips:
             outcome.skip(reason, count)
@@ -125,8 +126,8 @@ class Exchange:
         outcome.skip("out_of_scope", len(rules.routes) - len(in_scope))
         self._deliver(in_scope, message, value, bounds, at, outcome)
 
-    def _rules_for(self, message: Message, event: Envelope) -> ResourceRules:
-        rules = self.rules.get(event.resource)
+    def _checked_rules(self, message: Message, event: Envelope, rules: ResourceRules | None) -> ResourceRules:
+        """The resource's rules, once the event's topic, source, region and key fit them."""
         if rules is None:
             raise UnknownResourceError(f"the directory lists no resource {event.resource!r}")
         if message.topic != rules.topic:
