@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from exchange.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Produced:
@@ -85,9 +87,12 @@ def read_ledger(path: Path) -> Iterator[Entry]:
                 kind = KINDS[data.pop("kind")]
             except (json.JSONDecodeError, KeyError) as exc:
                 if line.endswith("\n"):
-                    raise ValueError(f"{path}:{number}: not a ledger entry: {exc}") from exc
-                return
-            yield kind(**data)
+                    raise ConfigError(f"{path}:{number}: not a ledger entry: {exc}") from exc
+                return  # a torn last line: the process was killed while writing it
+            try:
+                yield kind(**data)
+            except TypeError as exc:
+                raise ConfigError(f"{path}:{number}: not a ledger entry: {exc}") from exc
 
 
 def read_ledgers(folder: Path) -> tuple[list[Produced], list[Received]]:

@@ -107,7 +107,8 @@ class Admin:
 
     def ensure_topics(self, specs: Iterable[TopicSpec]) -> list[str]:
         """Create the topics that do not exist yet; return the names created."""
-        missing = [spec for spec in specs if spec.name not in self.topics()]
+        existing = self.topics()
+        missing = [spec for spec in specs if spec.name not in existing]
         created = []
         for spec in missing:
             request = {spec.name: {"num_partitions": spec.partitions, "replication_factor": -1,
@@ -122,7 +123,8 @@ class Admin:
         return created
 
     def delete_topics(self, names: Iterable[str]) -> None:
-        present = [name for name in names if name in self.topics()]
+        existing = self.topics()
+        present = [name for name in names if name in existing]
         if present:
             with translated("deleting topics"):
                 self._client.delete_topics(present, timeout_ms=self._timeout_ms)

@@ -58,7 +58,8 @@ def get_resource(resource_id: str = Path(max_length=64), current: ApiState = Dep
         resource = current.view.resources.get(resource_id)
     if resource is None:
         raise ApiError(404, "not_found", f"no resource {resource_id!r} in the directory")
-    schema = current.rules.registry.register(resource.definition)
+    with current.lock:
+        schema = current.rules.registry.register(resource.definition)
     items = [DataItemOut(name=i.name, label=i.label, type=i.type, sensitivity=i.sensitivity.value,
                          identifier=i.identifier.value if i.identifier else None, optional=i.optional)
              for i in data_items(resource.definition)]

@@ -18,6 +18,7 @@ from exchange.catalogue import load_catalogue
 from exchange.directory import Node
 from exchange.directory_feed import DirectoryFeed
 from exchange.directory_view import DirectoryView
+from exchange.errors import ConfigError
 from exchange.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.settings import load_settings
 from exchange.topics import Topics
@@ -35,12 +36,16 @@ def consume(
     """Receive deliveries, check each against its grant, dedupe by event id, and record them."""
     configure_logging("WARNING")
     settings = load_settings()
+    try:
+        only = None if node is None else Node.parse(node)
+    except ValueError as exc:
+        raise ConfigError(f"--node: {exc}") from exc
     topics = Topics(settings.topic_namespace)
     stop = stop_on_signals()
     view = DirectoryView(load_catalogue().departments)
     feed = DirectoryFeed(settings.bootstrap, view, topics.directory)
     feed.catch_up()
-    pattern = None if node is None else rf"^{re.escape(topics.inbox(Node.parse(node)))}$"
+    pattern = None if only is None else rf"^{re.escape(topics.inbox(only))}$"
     writer = LedgerWriter(ledger) if ledger else None
     with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
         receiver = Receiver(settings.bootstrap, topics, view, metrics, ledger=writer, group=group, pattern=pattern)

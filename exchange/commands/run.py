@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def report(folder: Path = typer.Argument(..., exists=True, file_okay=False, help
     """Rebuild a run's report from the ledgers it left, and exit non-zero if anything was lost or
     duplicated (e.g. after editing a ledger to prove the accounting catches it)."""
     previous = folder / "report.json"
-    name = previous.read_text(encoding="utf-8").split('"scenario": "', 1)[1].split('"', 1)[0] \
+    name = str(json.loads(previous.read_text(encoding="utf-8")).get("scenario", folder.name)) \
         if previous.exists() else folder.name
     rebuilt = report_from_folder(folder, name)
     write_report(rebuilt, folder)

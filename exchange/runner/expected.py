@@ -9,7 +9,7 @@ exchange's fast path shows up as `lost` or `unexpected` instead of being mirrore
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,9 +77,3 @@ def _delivers(term: GrantTerms, event: Produced) -> bool:
     in_window = term.valid_from_ms <= event.intended_ms <= term.valid_until_ms
     return in_window and term.scope.covers(consumer_division, event.region)
 
-
-def count_by(items: Iterable[str]) -> Mapping[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-    return dict(sorted(counts.items()))

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 from consumers.ledger import read_ledgers
+from exchange.errors import ConfigError
 from exchange.runner.expected import load_terms
 from exchange.runner.report import DeadLetter, Report, build_report
 from exchange.transport import Reader
+
+REQUIRED = ("ledgers", "grants.json", "dead_letters.jsonl")
 
 
 def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
@@ -32,6 +35,9 @@ def save_dead_letters(letters: list[DeadLetter], path: Path) -> None:
 
 def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False) -> Report:
     """Rebuild the report from what a run left in its folder (`govx report` calls this too)."""
+    missing = [name for name in REQUIRED if not (folder / name).exists()]
+    if missing:
+        raise ConfigError(f"{folder} is not a run's report folder: it has no {', '.join(missing)}")
     produced, received = read_ledgers(folder / "ledgers")
     terms = load_terms(folder / "grants.json")
     letters = [DeadLetter(**json.loads(line)) for line in

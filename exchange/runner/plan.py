@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from exchange.errors import ConfigError
 from producers.rate import RateProfile
 from producers.simulator import Source
 
@@ -53,8 +54,13 @@ class ProducerPlan:
 
     @classmethod
     def read(cls, path: Path) -> ProducerPlan:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["sources"] = tuple(SourcePlan(**s) for s in data["sources"])
-        data["steps"] = tuple(tuple(step) for step in data["steps"])
-        data["faults"] = tuple(data["faults"])
-        return cls(**data)
+        """A plan file written by `write`; `ConfigError` names the file and what is wrong with it."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["sources"] = tuple(SourcePlan(**s) for s in data["sources"])
+            data["steps"] = tuple(tuple(step) for step in data["steps"])
+            data["faults"] = tuple(data["faults"])
+            return cls(**data)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path} is not a producer plan written by `govx run`: "
+                              f"{type(exc).__name__}: {exc}") from exc

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from consumers.ledger import Produced, Received
-from exchange.runner.expected import GrantTerms, count_by, expected_deliveries
+from exchange.runner.expected import GrantTerms, expected_deliveries
 from producers.faults import EXPECTED_REASON, Fault
 
 PERCENTILES = (("p50", 50.0), ("p95", 95.0), ("p99", 99.0), ("p999", 99.9))
@@ -107,6 +107,10 @@ def timeline(produced: Sequence[Produced], received: Sequence[Received], start_m
     return rows
 
 
+def _sorted_counts(items: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(items).items()))
+
+
 def build_report(scenario: str, produced: Sequence[Produced], received: Sequence[Received],
                  terms: Iterable[GrantTerms], dead_letters: Iterable[DeadLetter], skipped: Mapping[str, int],
                  *, interrupted: bool = False) -> Report:
@@ -125,8 +129,8 @@ def build_report(scenario: str, produced: Sequence[Produced], received: Sequence
         expected_deliveries=len(expected), lost=len(expected - got),
         duplicates=sum(len(places) - 1 for places in positions.values()), unexpected=len(got - expected),
         violations=sum(1 for r in received if r.violation is not None), skipped=dict(sorted(skipped.items())),
-        dead_letters=dict(count_by(d.reason for d in letters)),
-        dead_letters_expected=dict(count_by(EXPECTED_REASON[Fault(p.fault)] for p in produced if p.fault)),
+        dead_letters=_sorted_counts(d.reason for d in letters),
+        dead_letters_expected=_sorted_counts(EXPECTED_REASON[Fault(p.fault)] for p in produced if p.fault),
         valid_events_dead_lettered=sum(1 for d in letters if d.event_id in valid_ids),
         throughput_events_per_s=len(produced) / duration_s, deliveries_per_s=deliveries / duration_s,
         latency_ms=latency_summary(r.received_ms - r.event_ms for r in received), duration_s=duration_s,
