@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from exchange.catalogue import load_catalogue
-from exchange.message import Message
-from exchange.runner.corebench import standard_mix
-from exchange.testing import ExchangeDriver
+from exchange.core.catalogue import load_catalogue
+from exchange.core.message import Message
+from exchange.core.testing import ExchangeDriver
+from loadtest.corebench import standard_mix
 
 
 @pytest.fixture(scope="session")

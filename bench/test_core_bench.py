@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from exchange.identifiers import problem
-from exchange.layout import Layout
-from exchange.message import Message
-from exchange.runner.corebench import composition, core_runner, raw_decoder
-from exchange.testing import ExchangeDriver
+from exchange.core.identifiers import problem
+from exchange.core.layout import Layout
+from exchange.core.message import Message
+from exchange.core.testing import ExchangeDriver
+from loadtest.corebench import composition, core_runner, raw_decoder
 
 Mix = tuple[ExchangeDriver, list[Message]]
 

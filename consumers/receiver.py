@@ -13,16 +13,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from consumers.ledger import LedgerWriter, Received
-from exchange.codec import SchemaRegistry, decode
-from exchange.directory_view import DirectoryView
+from exchange.core.codec import SchemaRegistry, decode
+from exchange.core.directory_view import DirectoryView
+from exchange.core.message import Message
+from exchange.core.topics import Topics
+from exchange.core.views import ViewSpec
 from exchange.errors import GovxError, UnknownSchemaError
-from exchange.message import Message
-from exchange.metrics import Metrics
-from exchange.schema_feed import load_published
-from exchange.topics import Topics
-from exchange.transport import Subscriber
-from exchange.views import ViewSpec
+from exchange.kafka.client import Subscriber
+from exchange.kafka.schema_feed import load_published
+from exchange.runtime.ledger import LedgerWriter, Received
+from exchange.runtime.metrics import Metrics
 
 
 class Receiver:

@@ -19,17 +19,18 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter as LabelledCounter
 
-from exchange.codec import SchemaRegistry
-from exchange.core import Exchange, Moment, Outcome, dead_letter_headers, usage_record
-from exchange.directory_feed import DirectoryFeed
-from exchange.directory_view import DirectoryView
+from exchange.core.codec import SchemaRegistry
+from exchange.core.decide import Exchange, Moment, Outcome, dead_letter_headers, usage_record
+from exchange.core.directory_view import DirectoryView
+from exchange.core.message import Message
+from exchange.core.rules import Rules
+from exchange.core.topics import Topics, TopicSpec
 from exchange.errors import DirectoryError, TransportError
-from exchange.message import Message
-from exchange.metrics import Metrics
-from exchange.rules import Rules
-from exchange.schema_feed import SchemaPublisher
-from exchange.topics import Topics, TopicSpec
-from exchange.transport import Admin, Partition, Publisher, Subscriber, TransactionalPublisher
+from exchange.kafka.admin import Admin
+from exchange.kafka.client import Partition, Publisher, Subscriber, TransactionalPublisher
+from exchange.kafka.directory_feed import DirectoryFeed
+from exchange.kafka.schema_feed import SchemaPublisher
+from exchange.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

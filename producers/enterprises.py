@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from exchange import identifiers, regions
-from exchange.regions import Level
+from exchange.core import identifiers, regions
+from exchange.core.regions import Level
 from producers import places
 from producers.clock import add_years
 from producers.names import NameBank, mobile

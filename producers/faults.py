@@ -38,9 +38,9 @@ import struct
 from dataclasses import replace
 from enum import StrEnum
 
-from exchange import regions
-from exchange.codec import PREFIX_SIZE
-from exchange.identifiers import USCC_ALPHABET, check_citizen_id, check_uscc, citizen_id_check_char, random_uscc
+from exchange.core import regions
+from exchange.core.codec import PREFIX_SIZE
+from exchange.core.identifiers import USCC_ALPHABET, check_citizen_id, check_uscc, citizen_id_check_char, random_uscc
 from producers.draft import Draft
 
 

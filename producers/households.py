@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from faker import Faker
 
-from exchange import regions
+from exchange.core import regions
 from producers import places
 from producers.names import NameBank, mobile
 from producers.people import IdIssuer, Person, education_at, occupation_at, rural_share

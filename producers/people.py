@@ -8,9 +8,9 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from exchange import regions
-from exchange.identifiers import citizen_id_check_char
-from exchange.regions import Level
+from exchange.core import regions
+from exchange.core.identifiers import citizen_id_check_char
+from exchange.core.regions import Level
 from producers.vocab_people import (
     CITY_DISTRICTS_UNTIL,
     EDUCATION_MIDDLE,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 from functools import cache
 
-from exchange import identifiers, regions
-from exchange.regions import Level
+from exchange.core import identifiers, regions
+from exchange.core.regions import Level
 from producers.vocab_people import STREETS_OFFICES, TOWNS
 
 PROVINCE_ABBREVIATION = "粤"

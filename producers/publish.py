@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from exchange import envelope
-from exchange.catalogue import Catalogue
-from exchange.codec import RegisteredSchema, SchemaRegistry
-from exchange.events import SourceEvent, build_event
-from exchange.topics import Topics
+from exchange.core import envelope
+from exchange.core.catalogue import Catalogue
+from exchange.core.codec import RegisteredSchema, SchemaRegistry
+from exchange.core.events import SourceEvent, build_event
+from exchange.core.topics import Topics
 from producers.draft import Draft
 from producers.faults import BYTE_FAULTS, RECORD_FAULTS, Fault, corrupt_bytes, corrupt_record
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from consumers.ledger import LedgerWriter, Produced
-from exchange.catalogue import Catalogue
-from exchange.metrics import Metrics
-from exchange.topics import Topics
+from exchange.core.catalogue import Catalogue
+from exchange.core.topics import Topics
+from exchange.runtime.ledger import LedgerWriter, Produced
+from exchange.runtime.metrics import Metrics
 from producers.draft import Draft
 from producers.faults import Fault
 from producers.publish import EventFactory, Publication

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from exchange import regions
-from exchange.directory import Resource
+from exchange.core import regions
+from exchange.core.directory import Resource
 from producers.clock import Moment, moment
 from producers.draft import Draft
 from producers.enterprises import Enterprises

@@ -42,8 +42,8 @@ from datetime import datetime
 
 from faker import Faker
 
-from exchange import regions
-from exchange.catalogue import Catalogue
+from exchange.core import regions
+from exchange.core.catalogue import Catalogue
 from producers import chains_market, chains_people, chains_social
 from producers.clock import moment
 from producers.draft import Draft

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from exchange.identifiers import make_citizen_id, make_uscc
+from exchange.core.identifiers import make_citizen_id, make_uscc
 
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 

@@ -8,9 +8,9 @@ from exchange.api.deps import caller, state
 from exchange.api.errors import ApiError
 from exchange.api.models import DataItemOut, ErrorOut, Page, ResourceDetailOut, ResourceOut, SchemaOut
 from exchange.api.state import ApiState
-from exchange.directory import Node, Resource, SharingType
+from exchange.core.directory import Node, Resource, SharingType
+from exchange.core.schemas import data_items
 from exchange.errors import UnknownSchemaError
-from exchange.schemas import data_items
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], dependencies=[Depends(caller)],
                    responses={401: {"model": ErrorOut}, 422: {"model": ErrorOut}})

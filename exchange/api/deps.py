@@ -8,7 +8,7 @@ from fastapi.security import APIKeyHeader
 from exchange.api.errors import ApiError
 from exchange.api.keys import Keys
 from exchange.api.state import ApiState
-from exchange.directory import Node
+from exchange.core.directory import Node
 
 API_KEY = APIKeyHeader(name="X-Api-Key", auto_error=False, description="your department node's API key",
                        scheme_name="department key")

@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from exchange.directory import Node
+from exchange.core.directory import Node
 from exchange.errors import ConfigError
 
 MIN_LENGTH = 24

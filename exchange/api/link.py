@@ -15,12 +15,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from exchange.api.state import ApiState
-from exchange.directory import DirectoryEvent
-from exchange.directory_feed import DirectoryFeed, publish
-from exchange.directory_view import DirectoryView
+from exchange.core.directory import DirectoryEvent
+from exchange.core.directory_view import DirectoryView
+from exchange.core.topics import Topics
 from exchange.errors import TransportError
-from exchange.topics import Topics
-from exchange.transport import Publisher, Subscriber
+from exchange.kafka.client import Publisher, Subscriber
+from exchange.kafka.directory_feed import DirectoryFeed, publish
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -8,8 +8,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from exchange.directory import SharingType
-from exchange.regions import RegionScope
+from exchange.core.directory import SharingType
+from exchange.core.regions import RegionScope
 
 T = TypeVar("T")
 FIELD_NAME = r"^(\*|[A-Za-z_][A-Za-z0-9_]{0,63})$"

@@ -20,9 +20,9 @@ from exchange.api.models import (
     SubscriptionIn,
 )
 from exchange.api.state import ApiState
-from exchange.catalogue import end_of_day
-from exchange.directory import Application, ApplicationStatus, Grant, Node
-from exchange.sharing import Decision, Request, as_public
+from exchange.core.catalogue import end_of_day
+from exchange.core.directory import Application, ApplicationStatus, Grant, Node
+from exchange.core.sharing import Decision, Request, as_public
 
 router = APIRouter(prefix="/v1", tags=["sharing"], responses={
     400: {"model": ErrorOut, "description": "the body is not JSON"},

@@ -14,15 +14,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from consumers.store import RecordStore
-from exchange.codec import SchemaRegistry
-from exchange.core import Exchange
-from exchange.directory import Department, DirectoryEvent
-from exchange.directory_view import DirectoryView
-from exchange.metrics import Metrics
-from exchange.rules import Rules
-from exchange.sharing import Sharing, overdue, pending
-from exchange.topics import Topics
+from exchange.api.store import RecordStore
+from exchange.core.codec import SchemaRegistry
+from exchange.core.decide import Exchange
+from exchange.core.directory import Department, DirectoryEvent
+from exchange.core.directory_view import DirectoryView
+from exchange.core.rules import Rules
+from exchange.core.sharing import Sharing, overdue, pending
+from exchange.core.topics import Topics
+from exchange.runtime.metrics import Metrics
 
 Publish = Callable[[list[DirectoryEvent]], None]
 

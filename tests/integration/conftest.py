@@ -13,11 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from exchange.broker import BrokerLayout, LocalBroker
-from exchange.catalogue import Catalogue, load_catalogue
-from exchange.settings import Settings, load_settings
-from exchange.topics import Topics
-from exchange.transport import ping
+from exchange.core.catalogue import Catalogue, load_catalogue
+from exchange.core.topics import Topics
+from exchange.kafka.admin import ping
+from exchange.kafka.broker import BrokerLayout, LocalBroker
+from exchange.runtime.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration
 

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry
 
-from exchange.message import Message
-from exchange.metrics import Metrics
-from exchange.topics import Topics
-from exchange.transport import Reader
+from exchange.core.message import Message
+from exchange.core.topics import Topics
+from exchange.kafka.client import Reader
+from exchange.runtime.metrics import Metrics
 from exchange.worker import Worker, WorkerConfig
 
 

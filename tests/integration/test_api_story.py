@@ -33,14 +33,15 @@ from exchange.api.app import create_app
 from exchange.api.keys import Keys
 from exchange.api.link import KafkaLink
 from exchange.api.state import ApiState
-from exchange.catalogue import Catalogue
-from exchange.codec import SchemaRegistry
-from exchange.directory import Node
-from exchange.events import build_event
-from exchange.metrics import Metrics
-from exchange.provision import provision
-from exchange.topics import Topics
-from exchange.transport import Admin, Publisher, Reader, ping
+from exchange.core.catalogue import Catalogue
+from exchange.core.codec import SchemaRegistry
+from exchange.core.directory import Node
+from exchange.core.events import build_event
+from exchange.core.topics import Topics
+from exchange.kafka.admin import Admin, ping
+from exchange.kafka.client import Publisher, Reader
+from exchange.kafka.provision import provision
+from exchange.runtime.metrics import Metrics
 from tests.integration.kafka_helpers import running_worker
 from tests.support import citizen_id, death_certificate
 

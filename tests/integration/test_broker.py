@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from exchange.broker import BrokerLayout, LocalBroker
-from exchange.cli import main
 from exchange.errors import BrokerError
-from exchange.settings import Settings
+from exchange.kafka.broker import BrokerLayout, LocalBroker
+from exchange.runtime.settings import Settings
+from govx.cli import main
 
 pytestmark = pytest.mark.integration
 

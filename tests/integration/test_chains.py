@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from exchange.catalogue import Catalogue
-from exchange.codec import SchemaRegistry, decode
-from exchange.envelope import parse
-from exchange.provision import provision
-from exchange.topics import Topics
-from exchange.transport import Publisher, Reader
+from exchange.core.catalogue import Catalogue
+from exchange.core.codec import SchemaRegistry, decode
+from exchange.core.envelope import parse
+from exchange.core.topics import Topics
+from exchange.kafka.client import Publisher, Reader
+from exchange.kafka.provision import provision
 from producers.rate import RateProfile
 from producers.simulator import Simulator, Source
 from producers.world import originating_departments

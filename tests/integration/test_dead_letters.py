@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from exchange.catalogue import Catalogue
-from exchange.provision import provision
-from exchange.topics import Topics
-from exchange.transport import Publisher
+from exchange.core.catalogue import Catalogue
+from exchange.core.topics import Topics
+from exchange.kafka.client import Publisher
+from exchange.kafka.provision import provision
 from producers.faults import EXPECTED_REASON, Fault
 from producers.publish import EventFactory
 from producers.world import World

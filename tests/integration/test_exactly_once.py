@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from consumers.ledger import Produced
-from exchange.catalogue import Catalogue
-from exchange.events import SourceEvent
-from exchange.provision import provision, read_directory
-from exchange.runner.expected import expected_deliveries, terms_of
-from exchange.runner.processes import Children
-from exchange.topics import Topics
-from exchange.transport import Admin, Publisher, Reader
+from exchange.core.catalogue import Catalogue
+from exchange.core.events import SourceEvent
+from exchange.core.topics import Topics
+from exchange.kafka.admin import Admin
+from exchange.kafka.client import Publisher, Reader
+from exchange.kafka.provision import provision, read_directory
+from exchange.runtime.ledger import Produced
+from loadtest.expected import expected_deliveries, terms_of
+from loadtest.processes import Children
 from producers.publish import EventFactory
 from producers.world import World
 
@@ -98,7 +99,7 @@ def test_sigkill_of_a_worker_loses_and_duplicates_nothing(bootstrap: str, topics
 
 
 def _node(consumer: str):  # type: ignore[no-untyped-def]
-    from exchange.directory import Node
+    from exchange.core.directory import Node
 
     return Node.parse(consumer)
 

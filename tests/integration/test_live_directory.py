@@ -10,14 +10,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from exchange.catalogue import Catalogue
-from exchange.codec import SchemaRegistry
-from exchange.directory import DirectoryEvent, GrantOrigin, Node
-from exchange.directory_feed import publish
-from exchange.events import build_event
-from exchange.provision import provision, read_directory
-from exchange.topics import Topics
-from exchange.transport import Admin, Publisher, Reader
+from exchange.core.catalogue import Catalogue
+from exchange.core.codec import SchemaRegistry
+from exchange.core.directory import DirectoryEvent, GrantOrigin, Node
+from exchange.core.events import build_event
+from exchange.core.topics import Topics
+from exchange.kafka.admin import Admin
+from exchange.kafka.client import Publisher, Reader
+from exchange.kafka.directory_feed import publish
+from exchange.kafka.provision import provision, read_directory
 from tests.integration.kafka_helpers import running_worker
 from tests.support import citizen_id, death_certificate
 

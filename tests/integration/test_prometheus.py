@@ -29,13 +29,13 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from exchange.catalogue import Catalogue
-from exchange.codec import SchemaRegistry
-from exchange.events import build_event
-from exchange.provision import provision
-from exchange.service import metrics_server
-from exchange.topics import Topics
-from exchange.transport import Publisher
+from exchange.core.catalogue import Catalogue
+from exchange.core.codec import SchemaRegistry
+from exchange.core.events import build_event
+from exchange.core.topics import Topics
+from exchange.kafka.client import Publisher
+from exchange.kafka.provision import provision
+from exchange.runtime.service import metrics_server
 from tests.integration.kafka_helpers import running_worker
 from tests.support import citizen_id, death_certificate
 from tests.unit.test_deploy import (

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from exchange.cli import main
+from govx.cli import main
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +97,7 @@ def test_ctrl_c_stops_the_run_and_still_writes_a_partial_report(tmp_path: Path, 
     scenario.write_text(TINY.replace("duration_s = 4", "duration_s = 120"), encoding="utf-8")
     report = tmp_path / "report"
     env = {**env_without_govx, "GOVX_BOOTSTRAP_SERVERS": bootstrap}
-    run = subprocess.Popen([sys.executable, "-m", "exchange.cli", "run", "--scenario", str(scenario), "--report",
+    run = subprocess.Popen([sys.executable, "-m", "govx.cli", "run", "--scenario", str(scenario), "--report",
                             str(report), "--no-live"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         ledger = report / "ledgers" / "producer-0.jsonl"

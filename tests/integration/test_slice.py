@@ -7,14 +7,15 @@ import random
 
 import pytest
 
-from exchange.catalogue import Catalogue
-from exchange.codec import SchemaRegistry, decode
-from exchange.directory import Node
-from exchange.events import build_event
-from exchange.provision import provision
-from exchange.schema_feed import load_published
-from exchange.topics import Topics
-from exchange.transport import Admin, Publisher
+from exchange.core.catalogue import Catalogue
+from exchange.core.codec import SchemaRegistry, decode
+from exchange.core.directory import Node
+from exchange.core.events import build_event
+from exchange.core.topics import Topics
+from exchange.kafka.admin import Admin
+from exchange.kafka.client import Publisher
+from exchange.kafka.provision import provision
+from exchange.kafka.schema_feed import load_published
 from tests.integration.kafka_helpers import read_until, running_worker
 from tests.support import NOW, citizen_id, death_certificate
 

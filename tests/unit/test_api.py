@@ -13,11 +13,11 @@ from prometheus_client import CollectorRegistry
 from exchange.api.app import create_app
 from exchange.api.keys import Keys
 from exchange.api.state import ApiState
-from exchange.catalogue import load_catalogue, seed_events
-from exchange.directory import DirectoryEvent
-from exchange.directory_view import DirectoryView
-from exchange.events import build_event
-from exchange.metrics import Metrics
+from exchange.core.catalogue import load_catalogue, seed_events
+from exchange.core.directory import DirectoryEvent
+from exchange.core.directory_view import DirectoryView
+from exchange.core.events import build_event
+from exchange.runtime.metrics import Metrics
 from tests.support import citizen_id, death_certificate
 
 CATALOGUE = load_catalogue()

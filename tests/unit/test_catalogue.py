@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from exchange.catalogue import load_catalogue
-from exchange.directory import SharingType
+from exchange.core.catalogue import load_catalogue
+from exchange.core.directory import SharingType
+from exchange.core.paths import schemas_dir
+from exchange.core.regions import Level, nodes
+from exchange.core.schemas import Sensitivity, data_items
 from exchange.errors import CatalogueError
-from exchange.paths import schemas_dir
-from exchange.regions import Level, nodes
-from exchange.schemas import Sensitivity, data_items
 
 
 def test_the_shipped_catalogue_is_consistent() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from consumers.ledger import read_ledger
-from exchange.cli import main
 from exchange.errors import ConfigError
+from exchange.runtime.ledger import read_ledger
+from govx.cli import main
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from exchange.codec import SchemaRegistry, decode, encode, frame, framed_id
+from exchange.core.codec import SchemaRegistry, decode, encode, frame, framed_id
 from exchange.errors import DecodeError, FramingError, SchemaError, UnknownSchemaError
 
 PERSON: dict[str, Any] = {

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from exchange.codec import PREFIX_SIZE
-from exchange.core import Outcome
-from exchange.directory import DirectoryEvent, GrantOrigin, Node
-from exchange.message import Message
-from exchange.regions import RegionScope
-from exchange.testing import ExchangeDriver
+from exchange.core.codec import PREFIX_SIZE
+from exchange.core.decide import Outcome
+from exchange.core.directory import DirectoryEvent, GrantOrigin, Node
+from exchange.core.message import Message
+from exchange.core.regions import RegionScope
+from exchange.core.testing import ExchangeDriver
 from tests.support import NOW, citizen_id, death_certificate
 
 MEDICAL = {"cause_of_death", "underlying_cause", "icd10_code", "diagnosis_basis"}

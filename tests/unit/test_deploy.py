@@ -21,8 +21,8 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from exchange.metrics import Metrics
-from exchange.settings import ENV_PREFIX, Settings, load_settings
+from exchange.runtime.metrics import Metrics
+from exchange.runtime.settings import ENV_PREFIX, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -557,7 +557,7 @@ def test_compose_runs_only_existing_govx_commands() -> None:
     compose file needs, such as `govx api`, does not exist yet)."""
     import typer.main
 
-    from exchange.cli import app
+    from govx.cli import app
 
     root = typer.main.get_command(app)
     for name, service in _govx_services().items():

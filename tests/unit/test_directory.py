@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from exchange.catalogue import load_catalogue, seed_events
-from exchange.directory import Application, DirectoryEvent, Node
-from exchange.directory_codec import from_json, to_json
-from exchange.directory_view import DirectoryView
+from exchange.core.catalogue import load_catalogue, seed_events
+from exchange.core.directory import Application, DirectoryEvent, Node
+from exchange.core.directory_codec import from_json, to_json
+from exchange.core.directory_view import DirectoryView
+from exchange.core.regions import RegionScope
 from exchange.errors import DirectoryError, NotFoundError
-from exchange.regions import RegionScope
 from tests.support import NOW
 
 CATALOGUE = load_catalogue()

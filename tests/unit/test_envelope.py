@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from exchange import envelope
-from exchange.envelope import Envelope
+from exchange.core import envelope
+from exchange.core.envelope import Envelope
 from exchange.errors import HeaderError
 
 EVENT = Envelope("0b4a7d0e-3c1f-4b7a-9a57-8f8d1f3c2e11", "440106", "weijian", "death_certificate", "created",

@@ -11,16 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exchange import envelope, identifiers, regions
-from exchange.catalogue import load_catalogue, seed_events
-from exchange.codec import PREFIX_SIZE, RegisteredSchema, SchemaRegistry, decode, encode
-from exchange.core import Exchange, Moment
-from exchange.directory_view import DirectoryView
-from exchange.envelope import Envelope
+from exchange.core import envelope, identifiers, regions
+from exchange.core.catalogue import load_catalogue, seed_events
+from exchange.core.codec import PREFIX_SIZE, RegisteredSchema, SchemaRegistry, decode, encode
+from exchange.core.decide import Exchange, Moment
+from exchange.core.directory_view import DirectoryView
+from exchange.core.envelope import Envelope
+from exchange.core.message import Message
+from exchange.core.rules import Rules
+from exchange.core.schemas import data_items, identifier_fields
 from exchange.errors import DecodeError, FramingError, UnknownSchemaError
-from exchange.message import Message
-from exchange.rules import Rules
-from exchange.schemas import data_items, identifier_fields
 from producers.draft import Draft
 from producers.faults import (
     BYTE_FAULTS,

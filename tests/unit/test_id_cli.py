@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exchange.cli import main
+from govx.cli import main
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from exchange import identifiers
-from exchange.identifiers import IdKind, Verdict, check, check_citizen_id, check_division, check_uscc
+from exchange.core import identifiers
+from exchange.core.identifiers import IdKind, Verdict, check, check_citizen_id, check_division, check_uscc
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 PROVINCES = [

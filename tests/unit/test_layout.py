@@ -11,11 +11,11 @@ from fastavro import schemaless_reader
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exchange.catalogue import Catalogue, load_catalogue
-from exchange.codec import PREFIX_SIZE, RegisteredSchema, SchemaRegistry, decode_body, encode
+from exchange.core.catalogue import Catalogue, load_catalogue
+from exchange.core.codec import PREFIX_SIZE, RegisteredSchema, SchemaRegistry, decode_body, encode
+from exchange.core.layout import Layout, compile_scanner, encode_string, zigzag
+from exchange.core.views import ViewSpec, build_view, mask_function
 from exchange.errors import DecodeError
-from exchange.layout import Layout, compile_scanner, encode_string, zigzag
-from exchange.views import ViewSpec, build_view, mask_function
 from producers.world import World, originating_departments
 
 CATALOGUE: Catalogue = load_catalogue()

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exchange import masking
-from exchange.directory import DirectoryEvent
-from exchange.testing import ExchangeDriver
+from exchange.core import masking
+from exchange.core.directory import DirectoryEvent
+from exchange.core.testing import ExchangeDriver
 from tests.support import NOW, citizen_id, death_certificate
 
 

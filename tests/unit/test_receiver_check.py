@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from consumers.receiver import violation
-from exchange.catalogue import load_catalogue, seed_events
-from exchange.directory_view import DirectoryView
+from exchange.core.catalogue import load_catalogue, seed_events
+from exchange.core.directory_view import DirectoryView
 from tests.support import NOW, death_certificate
 
 CATALOGUE = load_catalogue()

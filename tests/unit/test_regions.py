@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exchange import regions
-from exchange.regions import Level, RegionScope, UnknownDivisionError
+from exchange.core import regions
+from exchange.core.regions import Level, RegionScope, UnknownDivisionError
 
 GUANGZHOU_COUNTIES = {
     "440103", "440104", "440105", "440106", "440111", "440112", "440113", "440114", "440115",

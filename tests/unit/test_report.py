@@ -6,12 +6,12 @@ import math
 
 import pytest
 
-from consumers.ledger import Produced, Received
-from exchange.regions import RegionScope
-from exchange.runner import chart
-from exchange.runner.expected import GrantTerms, expected_deliveries
-from exchange.runner.report import DeadLetter, build_report, percentile
-from exchange.runner.scrape import Samples, quantile
+from exchange.core.regions import RegionScope
+from exchange.runtime.ledger import Produced, Received
+from loadtest import chart
+from loadtest.expected import GrantTerms, expected_deliveries
+from loadtest.report import DeadLetter, build_report, percentile
+from loadtest.scrape import Samples, quantile
 
 T0 = 1_800_000_000_000
 TERMS = [

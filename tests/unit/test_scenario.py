@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from exchange.catalogue import Catalogue, load_catalogue
+from exchange.core.catalogue import Catalogue, load_catalogue
+from exchange.core.paths import scenarios_dir
 from exchange.errors import ConfigError
-from exchange.paths import scenarios_dir
-from exchange.runner.plan import ProducerPlan, SourcePlan
-from exchange.runner.scenario import load_scenario
+from loadtest.plan import ProducerPlan, SourcePlan
+from loadtest.scenario import load_scenario
 
 BASE = """
 name = "t"

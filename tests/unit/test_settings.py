@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from exchange.errors import ConfigError
-from exchange.settings import load_settings
+from exchange.runtime.settings import load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from exchange.api.keys import Keys, generate
-from exchange.cli import main
-from exchange.directory import Node
+from exchange.core.directory import Node
+from exchange.core.sharing import add_working_days
 from exchange.errors import ConfigError
-from exchange.sharing import add_working_days
+from govx.cli import main
 
 
 @pytest.mark.parametrize(("start", "days", "deadline"), [

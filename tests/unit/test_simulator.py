@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from exchange.catalogue import Catalogue, load_catalogue
-from exchange.envelope import parse
-from exchange.topics import Topics
+from exchange.core.catalogue import Catalogue, load_catalogue
+from exchange.core.envelope import parse
+from exchange.core.topics import Topics
 from producers.faults import Fault
 from producers.rate import RateProfile
 from producers.simulator import Simulator, Source

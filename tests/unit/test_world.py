@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exchange import identifiers, regions
-from exchange.catalogue import Catalogue, load_catalogue
-from exchange.codec import RegisteredSchema, SchemaRegistry, decode, encode
-from exchange.identifiers import IdKind
-from exchange.regions import Level
-from exchange.schemas import data_items, identifier_fields
+from exchange.core import identifiers, regions
+from exchange.core.catalogue import Catalogue, load_catalogue
+from exchange.core.codec import RegisteredSchema, SchemaRegistry, decode, encode
+from exchange.core.identifiers import IdKind
+from exchange.core.regions import Level
+from exchange.core.schemas import data_items, identifier_fields
 from producers.people import home_regions, old_code
 from producers.world import Draft, World
 

@@ -1,0 +1,1 @@
+"""The only package that talks to Kafka: clients, admin, feeds, provisioning and the local broker."""

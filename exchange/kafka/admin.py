@@ -1,0 +1,127 @@
+"""Cluster administration through kafka-python: metadata, topics, group offsets.
+
+kafka-python's errors become `TransportError` here (`translated`), where they enter govx.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kafka import KafkaAdminClient, TopicPartition
+from kafka.errors import TopicAlreadyExistsError
+
+from exchange.core.topics import TopicSpec
+from exchange.errors import TransportError
+from exchange.kafka.client import Partition, new_consumer, translated
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """What a metadata request says about the cluster."""
+
+    cluster_id: str
+    brokers: int
+    controller_id: int
+
+
+def _accepts_connections(bootstrap: str, timeout_s: float) -> bool:
+    """Whether any bootstrap server accepts a TCP connection (checked before kafka-python is involved,
+    whose clients leave sockets behind when the broker is not there yet)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout_s):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def ping(bootstrap: str, timeout_s: float = 2.0) -> ClusterInfo | None:
+    """Ask the cluster for its metadata; None when nothing answers in time."""
+    if not _accepts_connections(bootstrap, timeout_s):
+        return None
+    try:
+        admin = Admin(bootstrap, timeout_s=timeout_s)
+    except TransportError:
+        return None
+    try:
+        return admin.describe_cluster()
+    except TransportError:
+        return None
+    finally:
+        admin.close()
+
+
+class Admin:
+    """Topic and group administration."""
+
+    def __init__(self, bootstrap: str, *, timeout_s: float = 10.0) -> None:
+        self._bootstrap = bootstrap
+        self._timeout_ms = int(timeout_s * 1000)
+        with translated(f"connecting to {bootstrap}"):
+            self._client = KafkaAdminClient(
+                bootstrap_servers=bootstrap, request_timeout_ms=self._timeout_ms,
+                bootstrap_timeout_ms=self._timeout_ms, client_id="govx-admin",
+            )
+
+    def describe_cluster(self) -> ClusterInfo:
+        with translated("describing the cluster"):
+            info = self._client.describe_cluster()
+        return ClusterInfo(str(info["cluster_id"]), len(info["brokers"]), int(info["controller_id"]))
+
+    def topics(self) -> set[str]:
+        with translated("listing topics"):
+            return set(self._client.list_topics())
+
+    def ensure_topics(self, specs: Iterable[TopicSpec]) -> list[str]:
+        """Create the topics that do not exist yet; return the names created."""
+        existing = self.topics()
+        missing = [spec for spec in specs if spec.name not in existing]
+        created = []
+        for spec in missing:
+            request = {spec.name: {"num_partitions": spec.partitions, "replication_factor": -1,
+                                   "configs": spec.broker_configs()}}
+            try:
+                with translated(f"creating topic {spec.name}"):
+                    self._client.create_topics(request, timeout_ms=self._timeout_ms, wait_for_metadata=True)
+                created.append(spec.name)
+            except TransportError as exc:
+                if not isinstance(exc.__cause__, TopicAlreadyExistsError):
+                    raise
+        return created
+
+    def delete_topics(self, names: Iterable[str]) -> None:
+        existing = self.topics()
+        present = [name for name in names if name in existing]
+        if present:
+            with translated("deleting topics"):
+                self._client.delete_topics(present, timeout_ms=self._timeout_ms)
+
+    def partitions(self, topic: str) -> int:
+        with translated(f"describing topic {topic}"):
+            described = self._client.describe_topics([topic])
+        return len(described[0]["partitions"]) if described else 0
+
+    def committed(self, group: str) -> dict[Partition, int]:
+        """The offsets `group` has committed, per partition."""
+        with translated(f"reading offsets of group {group}"):
+            offsets = self._client.list_group_offsets({group: None}).get(group, {})
+        return {(tp.topic, tp.partition): int(meta.offset) for tp, meta in offsets.items() if meta.offset >= 0}
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[Partition, int]:
+    """The current end offset of every partition of `topics` (read_committed: the LSO)."""
+    consumer = new_consumer(bootstrap, group_id=None)
+    try:
+        with translated("reading end offsets"):
+            partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
+            ends = consumer.end_offsets(partitions) if partitions else {}
+        return {(tp.topic, tp.partition): int(offset) for tp, offset in ends.items()}
+    finally:
+        consumer.close()

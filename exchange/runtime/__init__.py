@@ -1,0 +1,1 @@
+"""Process plumbing: settings, metrics, ledgers and the service loop."""

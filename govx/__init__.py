@@ -1,0 +1,1 @@
+"""The govx command line: one module per command group under `govx.commands`."""

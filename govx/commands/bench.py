@@ -1,0 +1,65 @@
+"""`govx bench core`: the exchange core against the raw fastavro decode of the same events."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+
+from loadtest.corebench import measure, stages
+
+app = typer.Typer(help="Benchmarks (docs/benchmarks.md records their results).", no_args_is_help=True)
+console = Console()
+
+
+@app.command()
+def core(
+    events: int = typer.Option(5000, min=100, help="events in the standard mix"),
+    repeat: int = typer.Option(7, min=1, help="timed runs; the fastest counts"),
+    seed: int = typer.Option(1, help="seed of the mix"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    show_stages: bool = typer.Option(False, "--stages", help="also time each stage of the core alone"),
+) -> int:
+    """Measure the exchange core on the standard mix, and the raw fastavro decode of the same
+    events in the same process; print both rates, their ratio and the mix."""
+    result = measure(events, repeat, seed)
+    if show_stages:
+        for name, micros in stages(events, repeat, seed).items():
+            console.print(f"{name:<36} {micros:6.2f} µs per valid event")
+    if as_json:
+        print(json.dumps({**result.__dict__, "ratio": result.ratio}))
+        return 0
+    console.print(f"standard mix: {result.events} events, {result.deliveries_per_event:.2f} deliveries per event, "
+                  f"{', '.join(f'{k} {v}' for k, v in result.mix.items())}")
+    console.print(f"raw fastavro decode   {result.raw_decode_events_per_s:>10,.0f} events/s")
+    console.print(f"exchange core         {result.core_events_per_s:>10,.0f} events/s")
+    console.print(f"ratio core / decode   {result.ratio:>10.2f}   (target ≥ 0.80)")
+    return 0
+
+
+@app.command()
+def exchange(
+    events: int = typer.Option(20_000, min=1000, help="events written to the source topics"),
+    partitions: int = typer.Option(3, min=1, help="partitions of each source topic"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> int:
+    """Drain the same topics three ways on the broker: a bare kafka-python copy, a transactional copy,
+    and one exchange worker; print each rate and the ratios (DESIGN §7)."""
+    from exchange.runtime.settings import load_settings
+    from loadtest.drainbench import measure_drain
+
+    result = measure_drain(load_settings().bootstrap, events, partitions)
+    if as_json:
+        print(json.dumps({**result.__dict__, "ratio_to_bare": result.ratio_to_bare,
+                          "ratio_to_transactional": result.ratio_to_transactional}))
+        return 0
+    console.print(f"{result.events} events of the standard mix; the exchange wrote "
+                  f"{result.exchange_records_per_event:.2f} records per event (deliveries, usage records, "
+                  "dead letters)")
+    console.print(f"bare kafka-python copy      {result.bare_copy_events_per_s:>9,.0f} events/s")
+    console.print(f"transactional copy          {result.transactional_copy_events_per_s:>9,.0f} events/s")
+    console.print(f"exchange worker             {result.exchange_events_per_s:>9,.0f} events/s")
+    console.print(f"ratio to the bare copy      {result.ratio_to_bare:>9.2f}")
+    console.print(f"ratio to the transactional  {result.ratio_to_transactional:>9.2f}")
+    return 0

@@ -1,0 +1,36 @@
+"""`govx exchange`: one exchange worker process."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
+from exchange.runtime.settings import load_settings
+from exchange.worker import Worker, WorkerConfig
+
+
+def exchange(
+    worker_id: str = typer.Option("0", help="stable id: its transactional id is <group>-<worker id>"),
+    metrics_port: int | None = typer.Option(None, help="serve /metrics here (default GOVX_METRICS_PORT; 0 = any)"),
+    max_batch: int = typer.Option(500, min=1, help="most events per transaction"),
+    log_level: str = typer.Option("INFO", help="logging level"),
+) -> int:
+    """Run one exchange worker: consume sources, deliver per the directory, in transactions.
+
+    Start several with different --worker-id to share the load by partition. SIGTERM finishes the
+    batch in hand and leaves the group; a restarted worker with the same id fences its
+    predecessor's open transaction at once.
+    """
+    configure_logging(log_level)
+    settings = load_settings()
+    config = WorkerConfig(settings.bootstrap, worker_id, group=settings.exchange_group,
+                          namespace=settings.topic_namespace, max_batch=max_batch)
+    stop = stop_on_signals()
+    port = settings.metrics_port if metrics_port is None else metrics_port
+    with metrics_server(settings.metrics_host, port) as (metrics, bound):
+        worker = Worker(config, metrics)
+        worker.run(stop, lambda: announce_ready(role="exchange", worker_id=worker_id, metrics_port=bound,
+                                                pid=os.getpid()))
+    return 0

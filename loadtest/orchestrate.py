@@ -1,0 +1,260 @@
+"""`govx run`: one scenario on a broker, as separate processes, ending in a verified report.
+
+Order: provision the namespace's topics and directory → start receivers → start exchange
+workers → start producers on a shared start time → watch (live view; peak search) → drain
+(the exchange and the receivers caught up with everything produced) → stop → reconcile the
+ledgers into the report. Ctrl-C stops the producers at once, drains briefly, and still writes
+a (partial) report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+
+from exchange.core import regions
+from exchange.core.catalogue import Catalogue
+from exchange.core.topics import Topics
+from exchange.kafka.admin import Admin, end_offsets
+from exchange.kafka.provision import provision, read_directory
+from loadtest.expected import GrantTerms, save_terms, terms_of
+from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters
+from loadtest.output import write_report
+from loadtest.peak import PeakWatch
+from loadtest.plan import ProducerPlan, SourcePlan
+from loadtest.processes import Child, Children, RunError
+from loadtest.progress import Progress
+from loadtest.report import Report
+from loadtest.scenario import Scenario
+from loadtest.scrape import Samples, scrape
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run one scenario."""
+
+    scenario: Scenario
+    report_dir: Path
+    bootstrap: str
+    namespace: str
+    keep_topics: bool = False
+    live: bool = True
+
+
+class Run:
+    """One run of a scenario."""
+
+    def __init__(self, options: RunOptions, catalogue: Catalogue, console: Console) -> None:
+        self.options, self.catalogue, self.console = options, catalogue, console
+        self.topics = Topics(options.namespace)
+        self.ledgers = options.report_dir / "ledgers"
+        self.progress = Progress()
+        self.children = Children(self._env(), options.report_dir / "logs")
+        self.peak = PeakWatch(options.scenario.peak, options.scenario.base_rate) if options.scenario.peak else None
+        self.interrupted = False
+        self.final = Samples()
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
+            "GOVX_DATA_DIR", "GOVX_CACHE_DIR")}
+        return {**env, "GOVX_BOOTSTRAP_SERVERS": self.options.bootstrap,
+                "GOVX_TOPIC_NAMESPACE": self.options.namespace, "GOVX_EXCHANGE_GROUP": f"{self.options.namespace}-x",
+                "GOVX_METRICS_HOST": "127.0.0.1", "GOVX_PARTITIONS": str(self.options.scenario.partitions)}
+
+    def execute(self) -> Report:
+        """Run the scenario and write its report; a child that fails to start raises `RunError`."""
+        try:
+            self._produce()
+            self._finish()
+        finally:
+            self._stop()
+        report = self.report()
+        if not self.options.keep_topics:
+            self._delete_topics()
+        return report
+
+    def _produce(self) -> None:
+        try:
+            self._prepare()
+            self._start()
+            self._watch()
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self.console.print("[yellow]interrupted: stopping the producers, then writing a partial report[/]")
+
+    def _finish(self) -> None:
+        """Stop the producers, then let the exchange and the receivers drain (briefly, if interrupted)."""
+        self.children.stop(self.children.of("producer"))
+        try:
+            self._drain(15.0 if self.interrupted else self.options.scenario.drain_timeout_s)
+        except KeyboardInterrupt:
+            self.interrupted = True
+
+    def _prepare(self) -> None:
+        scenario = self.options.scenario
+        self.progress.phase = "provisioning"
+        provision(self.options.bootstrap, self.topics, self.catalogue, partitions=scenario.partitions)
+        view = read_directory(self.options.bootstrap, self.topics, self.catalogue)
+        terms = terms_of(view)
+        self.options.report_dir.mkdir(parents=True, exist_ok=True)
+        save_terms(terms, self.options.report_dir / "grants.json")
+        admin = Admin(self.options.bootstrap)
+        try:
+            admin.ensure_topics(self.topics.inboxes(
+                {g.consumer for g in view.grants.values() if g.id in _receiving(terms, scenario)}))
+        finally:
+            admin.close()
+
+    def _start(self) -> None:
+        scenario, children = self.options.scenario, self.children
+        self.progress.phase = "starting processes"
+        receivers = [children.start(f"receiver-{i}", "receiver", ["consume", "--ledger",
+                                    str(self.ledgers / f"receiver-{i}.jsonl")]) for i in range(scenario.receivers)]
+        children.wait_ready(receivers)
+        workers = [children.start(f"exchange-{i}", "exchange", ["exchange", "--worker-id", str(i),
+                                  "--metrics-port", "0"]) for i in range(scenario.workers)]
+        children.wait_ready(workers)
+        start_s = time.time() + 3.0
+        if self.peak is not None:
+            self.peak.results.clear()
+        producers = [children.start(f"producer-{i}", "producer", ["produce", "--plan", str(path), "--ledger",
+                                    str(self.ledgers / f"producer-{i}.jsonl")])
+                     for i, path in enumerate(self._plans(start_s))]
+        children.wait_ready(producers)
+        self.progress.phase = "producing"
+
+    def _plans(self, start_s: float) -> list[Path]:
+        scenario = self.options.scenario
+        steps = self.peak.steps() if self.peak else scenario.steps
+        duration = self.peak.duration_s() if self.peak else scenario.duration_s
+        shards: list[list[SourcePlan]] = [[] for _ in range(min(scenario.producers, len(scenario.nodes)))]
+        for index, node in enumerate(scenario.nodes):
+            shards[index % len(shards)] += [SourcePlan(node.division, d, r) for d, r in node.rates.items() if r > 0]
+        paths = []
+        for index, sources in enumerate(shards):
+            path = self.options.report_dir / f"plan-{index}.json"
+            ProducerPlan(tuple(sources), duration, start_s, scenario.seed + index, ramp_s=scenario.ramp_up_s,
+                         steps=steps, bad_share=scenario.bad_share).write(path)
+            paths.append(path)
+        return paths
+
+    def _ports(self) -> list[int]:
+        return [port for child in self.children.all if child.running() and (port := child.metrics_port)]
+
+    def _refresh(self) -> None:
+        samples = scrape(self._ports())
+        if samples.values:
+            self.progress.update(samples)
+            self.final = samples
+
+    def _watch(self) -> None:
+        producers = self.children.of("producer")
+        with self._live() as live:
+            while any(child.running() for child in producers):
+                self._refresh()
+                self._check_children()
+                if self.peak is not None and self.peak.broken(self.progress):
+                    self.children.stop(producers)
+                if live is not None:
+                    live.update(self.progress.table(self.options.scenario.name))
+                _pause(1.0)
+        if self.peak is not None:
+            self._refresh()
+            self.peak.finish(self.progress)
+
+    def _live(self) -> Live | nullcontext[None]:
+        if not self.options.live:
+            return nullcontext()
+        return Live(self.progress.table(self.options.scenario.name), console=self.console, refresh_per_second=2)
+
+    def _check_children(self) -> None:
+        for child in self.children.all:
+            if child.role != "producer" and not child.running():
+                raise RunError(f"{child.name} exited with status {child.process.returncode}:\n{child.log_tail()}")
+
+    def _drain(self, timeout_s: float) -> None:
+        """Wait until the exchange and the receivers have committed everything there is."""
+        self.progress.phase = "draining"
+        deadline = time.monotonic() + timeout_s
+        groups = {f"{self.options.namespace}-x": self._source_topics(),
+                  f"{self.options.namespace}-receivers": self._inbox_topics()}
+        admin = Admin(self.options.bootstrap)
+        try:
+            while not all(_caught_up(admin, self.options.bootstrap, g, t) for g, t in groups.items()):
+                self._refresh()
+                if time.monotonic() > deadline:
+                    self.console.print(f"[yellow]drain timed out after {timeout_s:.0f}s[/]")
+                    return
+                _pause(0.5)
+        finally:
+            admin.close()
+        self._refresh()
+
+    def _source_topics(self) -> list[str]:
+        return [self.topics.source(resource) for resource in self.catalogue.resources]
+
+    def _inbox_topics(self) -> list[str]:
+        admin = Admin(self.options.bootstrap)
+        try:
+            return sorted(t for t in admin.topics() if t.startswith(f"{self.options.namespace}.dlv."))
+        finally:
+            admin.close()
+
+    def _stop(self) -> None:
+        self.progress.phase = "stopping"
+        self.children.stop(self.children.of("producer"))
+        self.children.stop(self.children.of("receiver"))
+        self.children.stop(self.children.of("exchange"))
+        self.children.stop_all()
+
+    def report(self) -> Report:
+        dead = read_dead_letters(self.options.bootstrap, self.topics.dlq)
+        save_dead_letters(dead, self.options.report_dir / "dead_letters.jsonl")
+        skipped = {k: int(v) for k, v in self.final.by_label("govx_skips_total", "reason").items()}
+        (self.options.report_dir / "skipped.json").write_text(json.dumps(skipped), encoding="utf-8")
+        report = report_from_folder(self.options.report_dir, self.options.scenario.name, interrupted=self.interrupted)
+        if self.peak is not None:
+            report.details["peak"] = self.peak.summary()
+        write_report(report, self.options.report_dir)
+        return report
+
+    def _delete_topics(self) -> None:
+        admin = Admin(self.options.bootstrap)
+        try:
+            admin.delete_topics(t for t in admin.topics() if t.startswith(f"{self.options.namespace}."))
+        finally:
+            admin.close()
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _receiving(terms: list[GrantTerms], scenario: Scenario) -> set[str]:
+    """The grants that can deliver events of the scenario's nodes (their inboxes are created up front)."""
+    regions_in_play = {code for node in scenario.nodes for code in _subtree(node.division)}
+    return {t.id for t in terms if t.eligible and any(t.scope.covers(t.consumer.partition("/")[0], r)
+                                                      for r in regions_in_play)}
+
+
+def _subtree(division: str) -> set[str]:
+    found = {division}
+    for child in regions.children(division):
+        found |= _subtree(child.code)
+    return found
+
+
+def _caught_up(admin: Admin, bootstrap: str, group: str, topics: list[str]) -> bool:
+    ends = {part: end for part, end in end_offsets(bootstrap, topics).items() if end > 0}
+    committed = admin.committed(group)
+    return all(committed.get(part, 0) >= end for part, end in ends.items())
+
+
+__all__ = ["Child", "Run", "RunOptions"]

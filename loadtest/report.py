@@ -1,0 +1,139 @@
+"""The verified run report: counts, reconciliation, throughput and latency, from the ledgers.
+
+`lost` counts deliveries the grants call for that no receiver got; `duplicates` counts extra
+copies of a delivery at distinct offsets (a receiver re-reading one offset is not a duplicate);
+`unexpected` counts deliveries no grant calls for. Latency is measured from each event's
+*intended* send time, so a producer that fell behind cannot hide the wait.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from exchange.runtime.ledger import Produced, Received
+from loadtest.expected import GrantTerms, expected_deliveries
+from producers.faults import EXPECTED_REASON, Fault
+
+PERCENTILES = (("p50", 50.0), ("p95", 95.0), ("p99", 99.0), ("p999", 99.9))
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One record of the dead-letter topic: the event it holds (if it had an id) and why."""
+
+    event_id: str | None
+    reason: str
+
+
+@dataclass
+class Report:
+    """Everything `report.json` holds."""
+
+    scenario: str
+    events_produced: int
+    events_valid: int
+    deliveries: int
+    expected_deliveries: int
+    lost: int
+    duplicates: int
+    unexpected: int
+    violations: int
+    skipped: dict[str, int]
+    dead_letters: dict[str, int]
+    dead_letters_expected: dict[str, int]
+    valid_events_dead_lettered: int
+    throughput_events_per_s: float
+    deliveries_per_s: float
+    latency_ms: dict[str, float]
+    duration_s: float
+    interrupted: bool = False
+    timeline: list[dict[str, float]] = field(default_factory=list)
+    lost_examples: list[list[str]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dead_letters_match(self) -> bool:
+        return self.dead_letters == self.dead_letters_expected and self.valid_events_dead_lettered == 0
+
+    @property
+    def ok(self) -> bool:
+        """Nothing lost, duplicated, unexpected or beyond a grant, and every bad event dead-lettered."""
+        return not (self.lost or self.duplicates or self.unexpected or self.violations) and self.dead_letters_match
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok, "dead_letters_match": self.dead_letters_match}
+
+
+def percentile(ordered: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile of an ascending sequence (0 for an empty one)."""
+    if not ordered:
+        return 0.0
+    rank = max(math.ceil(share * len(ordered) / 100 - 1e-9), 1)
+    return float(ordered[rank - 1])
+
+
+def latency_summary(latencies_ms: Iterable[float]) -> dict[str, float]:
+    ordered = sorted(latencies_ms)
+    summary = {name: percentile(ordered, share) for name, share in PERCENTILES}
+    summary["max"] = float(ordered[-1]) if ordered else 0.0
+    summary["mean"] = sum(ordered) / len(ordered) if ordered else 0.0
+    return summary
+
+
+def _distinct_deliveries(received: Iterable[Received]) -> dict[tuple[str, str], set[tuple[str, int, int]]]:
+    """Per (event id, consumer), the distinct positions it was read at."""
+    positions: dict[tuple[str, str], set[tuple[str, int, int]]] = defaultdict(set)
+    for entry in received:
+        positions[(entry.event_id, entry.consumer)].add((entry.topic, entry.partition, entry.offset))
+    return positions
+
+
+def timeline(produced: Sequence[Produced], received: Sequence[Received], start_ms: int) -> list[dict[str, float]]:
+    """Per second of the run: events produced, deliveries received, latency percentiles."""
+    sent = Counter((p.intended_ms - start_ms) // 1000 for p in produced)
+    got: dict[int, list[float]] = defaultdict(list)
+    for entry in received:
+        got[(entry.event_ms - start_ms) // 1000].append(entry.received_ms - entry.event_ms)
+    seconds = sorted(set(sent) | set(got))
+    rows = []
+    for second in seconds:
+        ordered = sorted(got.get(second, []))
+        rows.append({"t": float(second), "produced": float(sent.get(second, 0)), "delivered": float(len(ordered)),
+                     **{name: percentile(ordered, share) for name, share in PERCENTILES[:3]}})
+    return rows
+
+
+def _sorted_counts(items: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(items).items()))
+
+
+def build_report(scenario: str, produced: Sequence[Produced], received: Sequence[Received],
+                 terms: Iterable[GrantTerms], dead_letters: Iterable[DeadLetter], skipped: Mapping[str, int],
+                 *, interrupted: bool = False) -> Report:
+    """Reconcile the ledgers against the grants and the dead-letter topic."""
+    expected = expected_deliveries(produced, terms)
+    positions = _distinct_deliveries(received)
+    got = set(positions)
+    valid_ids = {p.event_id for p in produced if p.fault is None}
+    letters = list(dead_letters)
+    start_ms = min((p.intended_ms for p in produced), default=0)
+    end_ms = max([*(r.received_ms for r in received), *(p.sent_ms for p in produced)], default=start_ms)
+    duration_s = max((end_ms - start_ms) / 1000, 1e-3)
+    deliveries = sum(len(places) for places in positions.values())
+    return Report(
+        scenario=scenario, events_produced=len(produced), events_valid=len(valid_ids), deliveries=deliveries,
+        expected_deliveries=len(expected), lost=len(expected - got),
+        duplicates=sum(len(places) - 1 for places in positions.values()), unexpected=len(got - expected),
+        violations=sum(1 for r in received if r.violation is not None), skipped=dict(sorted(skipped.items())),
+        dead_letters=_sorted_counts(d.reason for d in letters),
+        dead_letters_expected=_sorted_counts(EXPECTED_REASON[Fault(p.fault)] for p in produced if p.fault),
+        valid_events_dead_lettered=sum(1 for d in letters if d.event_id in valid_ids),
+        throughput_events_per_s=len(produced) / duration_s, deliveries_per_s=deliveries / duration_s,
+        latency_ms=latency_summary(r.received_ms - r.event_ms for r in received), duration_s=duration_s,
+        interrupted=interrupted, timeline=timeline(produced, received, start_ms),
+        lost_examples=[list(pair) for pair in sorted(expected - got)[:10]],
+    )
