@@ -7,6 +7,7 @@ Before the full division table, 440303 was dead-lettered as "not a division of t
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -15,6 +16,7 @@ from exchange.core.catalogue import Catalogue
 from exchange.core.codec import SchemaRegistry
 from exchange.core.directory import Node
 from exchange.core.events import build_event
+from exchange.core.message import Message
 from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Reader
@@ -60,12 +62,14 @@ def test_a_division_of_every_city_is_accepted_and_delivered(
         publisher.close()
         for code, node in police.items():
             expected = events[code].envelope.id
-            got = read_until(bootstrap, topics.inbox(node),
-                             lambda messages, want=expected: any(dict(m.headers)["ce_id"].decode() == want
-                                                                 for m in messages), timeout_s=60)
+            got = read_until(bootstrap, topics.inbox(node), _holds(expected), timeout_s=60)
             assert {dict(m.headers)["ce_id"].decode() for m in got} == {expected}, code
     dead = _dead_letters(bootstrap, topics)
     assert dead == [], f"dead-lettered: {dead}"
+
+
+def _holds(event_id: str) -> Callable[[list[Message]], bool]:
+    return lambda messages: any(dict(m.headers)["ce_id"].decode() == event_id for m in messages)
 
 
 def _dead_letters(bootstrap: str, topics: Topics) -> list[str]:
