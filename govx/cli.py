@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from exchange.errors import GovxError
-from govx.commands import api, bench, consume, directory, exchange_worker, ids, kafka, produce, registry, run
+from govx.commands import api, bench, consume, directory, exchange_worker, ids, kafka, produce, registry, run, sample
 
 
 def _exit_with_result(result: object, **_: object) -> None:
@@ -38,6 +38,7 @@ app.command(name="report")(run.report)
 app.command(name="api")(api.api)
 app.command(name="api-keys")(api.api_keys)
 app.command(name="registry")(registry.registry)
+app.command(name="sample")(sample.sample)
 
 _errors = Console(stderr=True)
 
