@@ -63,7 +63,7 @@ def test_a_sample_passes_the_exchanges_validation(capsys: pytest.CaptureFixture[
     document = json.loads(capsys.readouterr().out)
     (message,) = read_lines([json.dumps(document)], "stdout")
     valid = exchange().validate(message)
-    assert valid.envelope.region == "440303" and document["record"]["citizen_id"] == message.key.decode()
+    assert valid.envelope.region == "440303" and document["record"]["citizen_id"] == valid.envelope.subject
     assert document["schema_id"] == valid.rules.schema.id and document["fault"] is None
 
 
