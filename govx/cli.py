@@ -9,7 +9,20 @@ import typer
 from rich.console import Console
 
 from exchange.errors import GovxError
-from govx.commands import api, bench, consume, directory, exchange_worker, ids, kafka, produce, registry, run, sample
+from govx.commands import (
+    api,
+    bench,
+    check,
+    consume,
+    directory,
+    exchange_worker,
+    ids,
+    kafka,
+    produce,
+    registry,
+    run,
+    sample,
+)
 
 
 def _exit_with_result(result: object, **_: object) -> None:
@@ -39,6 +52,7 @@ app.command(name="api")(api.api)
 app.command(name="api-keys")(api.api_keys)
 app.command(name="registry")(registry.registry)
 app.command(name="sample")(sample.sample)
+app.command(name="check")(check.check)
 
 _errors = Console(stderr=True)
 
