@@ -17,6 +17,7 @@ from govx.commands import (
     directory,
     exchange_worker,
     ids,
+    inbox,
     kafka,
     produce,
     registry,
@@ -53,6 +54,7 @@ app.command(name="api-keys")(api.api_keys)
 app.command(name="registry")(registry.registry)
 app.command(name="sample")(sample.sample)
 app.command(name="check")(check.check)
+app.command(name="inbox")(inbox.inbox)
 
 _errors = Console(stderr=True)
 
