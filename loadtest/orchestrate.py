@@ -24,6 +24,7 @@ from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin, end_offsets
 from exchange.kafka.provision import provision, read_directory
+from exchange.kafka.transport import kafka_transport
 from loadtest.expected import GrantTerms, save_terms, terms_of
 from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters
 from loadtest.output import write_report
@@ -100,8 +101,8 @@ class Run:
     def _prepare(self) -> None:
         scenario = self.options.scenario
         self.progress.phase = "provisioning"
-        provision(self.options.bootstrap, self.topics, self.catalogue, partitions=scenario.partitions)
-        view = read_directory(self.options.bootstrap, self.topics, self.catalogue)
+        provision(kafka_transport(self.options.bootstrap), self.topics, self.catalogue, partitions=scenario.partitions)
+        view = read_directory(kafka_transport(self.options.bootstrap), self.topics, self.catalogue)
         terms = terms_of(view)
         self.options.report_dir.mkdir(parents=True, exist_ok=True)
         save_terms(terms, self.options.report_dir / "grants.json")

@@ -19,6 +19,7 @@ from exchange.core.directory_view import DirectoryView
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
 from exchange.kafka.directory_feed import DirectoryFeed
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.ledger import LedgerWriter
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import load_settings
@@ -43,12 +44,13 @@ def consume(
     topics = Topics(settings.topic_namespace)
     stop = stop_on_signals()
     view = DirectoryView(load_catalogue().departments)
-    feed = DirectoryFeed(settings.bootstrap, view, topics.directory)
+    transport = kafka_transport(settings.bootstrap)
+    feed = DirectoryFeed(transport.reader([topics.directory]), view)
     feed.catch_up()
     pattern = None if only is None else rf"^{re.escape(topics.inbox(only))}$"
     writer = LedgerWriter(ledger) if ledger else None
     with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
-        receiver = Receiver(settings.bootstrap, topics, view, metrics, ledger=writer, group=group, pattern=pattern)
+        receiver = Receiver(transport, topics, view, metrics, ledger=writer, group=group, pattern=pattern)
         try:
             _run(receiver, feed, stop, duration, lambda: announce_ready(role="receiver", metrics_port=port,
                                                                          pid=os.getpid()))
