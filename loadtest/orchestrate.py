@@ -22,6 +22,7 @@ from rich.live import Live
 from exchange.core import regions
 from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
+from exchange.errors import RunError
 from exchange.kafka.admin import Admin, end_offsets
 from exchange.kafka.provision import provision, read_directory
 from exchange.kafka.transport import kafka_transport
@@ -30,7 +31,7 @@ from loadtest.folder import read_dead_letters, report_from_folder, save_dead_let
 from loadtest.output import write_report
 from loadtest.peak import PeakWatch
 from loadtest.plan import ProducerPlan, SourcePlan
-from loadtest.processes import Child, Children, RunError
+from loadtest.processes import Child, Children
 from loadtest.progress import Progress
 from loadtest.report import Report
 from loadtest.scenario import Scenario

@@ -19,11 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from exchange.errors import GovxError
-
-
-class RunError(GovxError):
-    """A run could not be carried out (a child failed to start or died)."""
+from exchange.errors import RunError
 
 
 @dataclass

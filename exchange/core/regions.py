@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from exchange.errors import UnknownDivisionError
+
 PROVINCE_CODE = "440000"
 
 _PROVINCE = (PROVINCE_CODE, "广东省")
@@ -46,14 +48,6 @@ _COUNTIES = (
 # fmt: on
 
 _TWO_LEVEL_CITIES = frozenset({"441900", "442000"})  # 东莞市, 中山市: no county level
-
-
-class UnknownDivisionError(ValueError):
-    """A code that is not a division of the table."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(f"unknown division code {code!r}: not in the Guangdong GB/T 2260 table")
-        self.code = code
 
 
 class Level(StrEnum):

@@ -17,7 +17,7 @@ from exchange.core.catalogue import load_catalogue
 from exchange.core.directory import Node
 from exchange.core.directory_view import DirectoryView
 from exchange.core.topics import Topics
-from exchange.errors import ConfigError
+from exchange.errors import ConfigError, InvalidValueError
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.ledger import LedgerWriter
@@ -39,7 +39,7 @@ def consume(
     settings = load_settings()
     try:
         only = None if node is None else Node.parse(node)
-    except ValueError as exc:
+    except InvalidValueError as exc:
         raise ConfigError(f"--node: {exc}") from exc
     topics = Topics(settings.topic_namespace)
     stop = stop_on_signals()
