@@ -1,4 +1,4 @@
-"""Validate and generate citizen IDs (GB 11643, DOMAIN §5); `exchange.identifiers` re-exports it all.
+"""Validate and generate citizen IDs (GB 11643, docs/domain.md §9); `exchange.identifiers` re-exports it all.
 
 A citizen ID is a 6-digit address code, birth date YYYYMMDD, 3-digit sequence (odd male, even
 female) and a mod-11 check character (``X`` for 10). `check_citizen_id` runs once per event, so it

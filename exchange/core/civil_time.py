@@ -1,7 +1,7 @@
 """China Standard Time: the civil time of every date the exchange reasons about.
 
 Birth dates, validity windows, working-day deadlines and masked years are all dates in UTC+8
-(China keeps no daylight saving time), wherever the process runs (docs/domain.md, "Dates").
+(China keeps no daylight saving time), wherever the process runs (docs/domain.md §9).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from exchange.errors import InvalidValueError
 
 
 class SharingType(StrEnum):
-    """共享类型: how a resource may be shared (DOMAIN §2)."""
+    """共享类型: how a resource may be shared (docs/domain.md §1)."""
 
     UNCONDITIONAL = "unconditional"
     CONDITIONAL = "conditional"

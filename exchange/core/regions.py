@@ -4,7 +4,7 @@ A division code has six digits: two for the province, two for the prefecture-lev
 two for the county or district. The province is ``440000``; a city ends in ``00``
 (``440100`` 广州市); a county fills all six (``440106`` 天河区). Each level runs its own
 exchange platform, and data moving between two divisions travels the tree: up from the source
-to the lowest platform both share, then down to the destination (DOMAIN §4). 东莞 (441900) and
+to the lowest platform both share, then down to the destination (docs/domain.md §1). 东莞 (441900) and
 中山 (442000) have no county level, so their exchange is two-level.
 
 The table lists the province, all 21 cities and the counties of 广州 and 清远 only; the other

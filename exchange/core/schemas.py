@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from exchange.core.codec import RegisteredSchema, SchemaRegistry
 from exchange.core.identifiers import IdKind
 from exchange.errors import SchemaError
 
@@ -118,12 +117,6 @@ def standalone(name: str, definitions: Definitions) -> dict[str, Any]:
         raise SchemaError(f"no schema named {name!r} in the schemas folder")
     expanded: dict[str, Any] = _Expander(definitions).expand(definitions[name], None)
     return expanded
-
-
-def register_all(registry: SchemaRegistry, definitions: Definitions) -> dict[str, RegisteredSchema]:
-    """Register every record schema of `definitions`; return them by full name."""
-    records = [name for name, schema in definitions.items() if schema.get("type") == "record"]
-    return {name: registry.register(standalone(name, definitions)) for name in records}
 
 
 def _type_label(avro_type: Any) -> tuple[str, bool]:

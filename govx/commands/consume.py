@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -47,7 +46,7 @@ def consume(
     transport = kafka_transport(settings.bootstrap)
     feed = DirectoryFeed(transport.reader([topics.directory]), view)
     feed.catch_up()
-    pattern = None if only is None else rf"^{re.escape(topics.inbox(only))}$"
+    pattern = None if only is None else topics.inbox_pattern_of(only)
     writer = LedgerWriter(ledger) if ledger else None
     with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
         receiver = Receiver(transport, topics, view, metrics, ledger=writer, group=group, pattern=pattern)
