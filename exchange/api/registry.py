@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from exchange import __version__
 from exchange.api.keys import Keys
-from exchange.api.registry_auth import RegistryError, authenticate
+from exchange.api.registry_auth import CODES, RegistryError, authenticate
 from exchange.core.codec import RegisteredSchema
 from exchange.core.rules import Rules
 from exchange.core.subjects import Subject, canonical_of, described, schema_text, subjects_of
@@ -30,10 +30,6 @@ from exchange.errors import SchemaError
 
 MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
 COMPATIBILITY = "FULL"  # no change is compatible: the exchange takes exactly its own schema
-_CODES = {40401: "subject.not_found", 40402: "version.not_found", 40403: "schema.not_found",
-          409: "schema.incompatible", 42201: "schema.invalid", 42202: "version.invalid",
-          40101: "unauthorized", 40301: "forbidden", 405: "method_not_allowed", 404: "not_found",
-          50001: "internal"}
 
 
 class RegistrySource(Protocol):
@@ -52,7 +48,7 @@ class RegistryResponse(JSONResponse):
 
 def _error(status: int, error_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"error_code": error_code, "message": message,
-            "error": {"code": _CODES.get(error_code, "registry.error"), "message": message}}
+            "error": {"code": CODES.get(error_code, "registry.error"), "message": message}}
     return RegistryResponse(body, status_code=status, headers=headers)
 
 

@@ -11,14 +11,20 @@ import binascii
 
 from exchange.api.keys import Keys
 from exchange.core.directory import Node
+from exchange.errors import ApiError
+
+# govx's code for each Confluent error code, for the `{"error": {"code", "message"}}` side of an answer.
+CODES = {40401: "subject.not_found", 40402: "version.not_found", 40403: "schema.not_found",
+         409: "schema.incompatible", 42201: "schema.invalid", 42202: "version.invalid",
+         40101: "unauthorized", 40301: "forbidden", 405: "method_not_allowed", 404: "not_found"}
 
 
-class RegistryError(Exception):
-    """A registry refusal with its HTTP status and Confluent's error code."""
+class RegistryError(ApiError):
+    """A registry refusal: an `ApiError` that also carries Confluent's numeric error code."""
 
     def __init__(self, status: int, error_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.error_code, self.message = status, error_code, message
+        super().__init__(status, CODES.get(error_code, "registry.error"), message)
+        self.error_code = error_code
 
 
 def authenticate(header: str | None, keys: Keys) -> Node:

@@ -18,6 +18,7 @@ from exchange.core.rules import Rules
 from exchange.core.topics import Topics
 from exchange.errors import TransportError
 from exchange.kafka.directory_feed import DirectoryFeed
+from exchange.kafka.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,10 @@ log = logging.getLogger(__name__)
 class RegistryFeed:
     """The compiled rules of the directory on the cluster, under one lock."""
 
-    def __init__(self, bootstrap: str, topics: Topics, departments: Mapping[str, Department]) -> None:
+    def __init__(self, transport: Transport, topics: Topics, departments: Mapping[str, Department]) -> None:
         self.lock = threading.RLock()
         self.rules = Rules(SchemaRegistry(), topics)
-        self._feed = DirectoryFeed(bootstrap, DirectoryView(departments), topics.directory)
+        self._feed = DirectoryFeed(transport.reader([topics.directory]), DirectoryView(departments))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, daemon=True, name="registry-directory")
 

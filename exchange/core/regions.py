@@ -4,7 +4,7 @@ A division code has six digits: two for the province, two for the prefecture-lev
 two for the county or district. The province is ``440000``; a city ends in ``00``
 (``440100`` 广州市); a county fills all six (``440106`` 天河区). Each level runs its own
 exchange platform, and data moving between two divisions travels the tree: up from the source
-to the lowest platform both share, then down to the destination (DOMAIN §4). 东莞 (441900) and
+to the lowest platform both share, then down to the destination (docs/domain.md §1). 东莞 (441900) and
 中山 (442000) have no county level, so their exchange is two-level.
 
 The table is `schemas/divisions/guangdong.toml`: the province, all 21 cities and all 122 current
@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from exchange.core.paths import schemas_dir
-from exchange.errors import ConfigError
+from exchange.errors import ConfigError, UnknownDivisionError
 
 PROVINCE_CODE = "440000"
 DIVISIONS_FILE = "divisions/guangdong.toml"
@@ -44,14 +44,6 @@ _COUNTIES = tuple(sorted(_DATA["counties"].items()))
 _FORMER: dict[str, str] = dict(_DATA["historical"])
 
 _TWO_LEVEL_CITIES = frozenset({"441900", "442000"})  # 东莞市, 中山市: no county level
-
-
-class UnknownDivisionError(ValueError):
-    """A code that is not a division of the table."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(f"unknown division code {code!r}: not in the Guangdong GB/T 2260 table")
-        self.code = code
 
 
 class Level(StrEnum):

@@ -28,8 +28,8 @@ from exchange.core.message import Message
 from exchange.core.rules import Rules
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
-from exchange.kafka.client import Reader
 from exchange.kafka.provision import read_directory
+from exchange.kafka.transport import Transport, kafka_transport
 from exchange.runtime.settings import load_settings
 from govx.commands.check_output import as_json, print_table, write_junit
 
@@ -52,8 +52,9 @@ def check(
         exchange = _exchange(_catalogue_view(catalogue), topics)
         messages = list(_from_files(file))
     else:
-        exchange = _exchange(read_directory(settings.bootstrap, topics, catalogue), topics)
-        messages = [(where_of(m), m) for m in _from_topics(settings.bootstrap, topics, catalogue, resource, timeout)]
+        transport = kafka_transport(settings.bootstrap)
+        exchange = _exchange(read_directory(transport, topics, catalogue), topics)
+        messages = [(where_of(m), m) for m in _from_topics(transport, topics, catalogue, resource, timeout)]
     mine = [(where, m) for where, m in messages if source is None or dict(m.headers).get("ce_source") == source]
     report = check_events(exchange, mine)
     skipped = len(messages) - len(mine)
@@ -96,12 +97,12 @@ def _from_files(paths: list[Path]) -> Iterator[tuple[str, Message]]:
             yield f"{path.name}#{number}", message
 
 
-def _from_topics(bootstrap: str, topics: Topics, catalogue: Catalogue, resources: list[str],
+def _from_topics(transport: Transport, topics: Topics, catalogue: Catalogue, resources: list[str],
                  timeout_s: float) -> list[Message]:
     unknown = set(resources) - set(catalogue.resources)
     if unknown:
         raise ConfigError(f"unknown resource(s) {', '.join(sorted(unknown))}")
-    reader = Reader(bootstrap, [topics.source(r) for r in sorted(resources or catalogue.resources)])
+    reader = transport.reader([topics.source(r) for r in sorted(resources or catalogue.resources)])
     try:
         return reader.read_to_end(timeout_s)
     finally:

@@ -14,8 +14,8 @@ from exchange.core.directory import Node
 from exchange.core.inbox import describe, needs_schemas
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
-from exchange.kafka.client import Reader
 from exchange.kafka.schema_feed import load_published
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.settings import load_settings
 
 console = Console()
@@ -35,15 +35,15 @@ def inbox(
         consumer = Node.parse(node)
     except ValueError as exc:
         raise ConfigError(f"--node: {exc}") from exc
-    registry = SchemaRegistry()
-    load_published(settings.bootstrap, topics.schemas, registry)
-    reader = Reader(settings.bootstrap, [topics.inbox(consumer)], from_end=not from_beginning)
+    registry, transport = SchemaRegistry(), kafka_transport(settings.bootstrap)
+    load_published(transport.reader([topics.schemas]), registry)
+    reader = transport.reader([topics.inbox(consumer)], from_end=not from_beginning)
     shown, until = 0, None if seconds is None else time.monotonic() + seconds
     try:
         while (max_deliveries is None or shown < max_deliveries) and (until is None or time.monotonic() < until):
             for message in reader.poll(timeout_ms=500):
                 if needs_schemas(registry, message):  # a grant issued since we started: its view is new
-                    load_published(settings.bootstrap, topics.schemas, registry)
+                    load_published(transport.reader([topics.schemas]), registry)
                 _show(describe(registry, message), as_json)
                 shown += 1
                 if max_deliveries is not None and shown >= max_deliveries:

@@ -14,6 +14,7 @@ from exchange.api.registry_feed import RegistryFeed
 from exchange.core.catalogue import load_catalogue
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.service import configure_logging
 from exchange.runtime.settings import load_settings
 
@@ -32,7 +33,8 @@ def registry(
         raise ConfigError("set GOVX_API_KEYS_FILE to a keys file; registering needs a department's key "
                           "(`govx api-keys --out FILE --all` writes one)")
     keys = Keys.load(settings.api_keys_file)
-    feed = RegistryFeed(settings.bootstrap, Topics(settings.topic_namespace), load_catalogue().departments)
+    topics, departments = Topics(settings.topic_namespace), load_catalogue().departments
+    feed = RegistryFeed(kafka_transport(settings.bootstrap), topics, departments)
     feed.start()
     listen_host = host or settings.registry_host
     listen_port = settings.registry_port if port is None else port

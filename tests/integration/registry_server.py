@@ -15,6 +15,7 @@ from exchange.api.registry import create_registry_app
 from exchange.api.registry_feed import RegistryFeed
 from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
+from exchange.kafka.transport import kafka_transport
 
 
 def _free_port() -> int:
@@ -27,7 +28,7 @@ def _free_port() -> int:
 def running_registry(bootstrap: str, topics: Topics, catalogue: Catalogue,
                      keys: Mapping[str, str]) -> Iterator[str]:
     """The registry's URL while the block runs; the directory must be provisioned first."""
-    feed = RegistryFeed(bootstrap, topics, catalogue.departments)
+    feed = RegistryFeed(kafka_transport(bootstrap), topics, catalogue.departments)
     feed.start()
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_registry_app(feed, Keys(keys)), host="127.0.0.1", port=port,

@@ -23,6 +23,7 @@ from exchange.core.directory import Node
 from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin
 from exchange.kafka.provision import provision
+from exchange.kafka.transport import kafka_transport
 from tests.integration.kafka_helpers import running_worker
 from tests.integration.registry_server import running_registry
 from tests.support import citizen_id, death_certificate
@@ -74,7 +75,7 @@ def _refused_when_the_schema_differs(bootstrap: str, client: SchemaRegistryClien
 
 def test_confluent_serializer_and_deserializer_work_against_govx(
         bootstrap: str, topics: Topics, catalogue: Catalogue) -> None:
-    provision(bootstrap, topics, catalogue, partitions=1)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=1)
     admin = Admin(bootstrap)
     admin.ensure_topics(topics.inboxes([POLICE, PENSIONS]))
     admin.close()

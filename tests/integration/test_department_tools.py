@@ -14,6 +14,7 @@ from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher
 from exchange.kafka.provision import provision
+from exchange.kafka.transport import kafka_transport
 from govx.cli import main
 from producers.faults import Fault
 from producers.sample import sample
@@ -27,7 +28,7 @@ PROVIDER = Node("440303", "weijian")
 def test_inbox_and_check_read_what_the_exchange_wrote(bootstrap: str, topics: Topics, catalogue: Catalogue,
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    provision(bootstrap, topics, catalogue, partitions=1)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=1)
     admin = Admin(bootstrap)
     admin.ensure_topics(topics.inboxes([PENSIONS]))
     admin.close()

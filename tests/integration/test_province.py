@@ -21,6 +21,7 @@ from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Reader
 from exchange.kafka.provision import provision
+from exchange.kafka.transport import kafka_transport
 from tests.integration.kafka_helpers import read_until, running_worker
 from tests.support import NOW, citizen_id, death_certificate
 
@@ -42,7 +43,7 @@ def test_a_division_of_every_city_is_accepted_and_delivered(
         bootstrap: str, topics: Topics, catalogue: Catalogue) -> None:
     divisions = _one_division_per_city()
     assert len({regions.city_of(code) for code in divisions}) == 21
-    provision(bootstrap, topics, catalogue, partitions=1)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=1)
     police = {code: Node(code, "gongan") for code in divisions}
     admin = Admin(bootstrap)
     admin.ensure_topics(topics.inboxes(police.values()))
