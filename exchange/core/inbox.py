@@ -1,14 +1,19 @@
 """A delivery in a consumer node's inbox, described for people: `govx inbox`.
 
 Decoded with its own (view) schema by the id it carries; the grant, the consumer and the event id
-come from the headers the exchange adds, the masks from the view schema's `masked` attributes.
+come from the headers the exchange adds, the masks from the grant in the directory. (Not from the
+view schema: masking a field that is a string already leaves the canonical form, so the id, of
+the unmasked projection — two such views share one schema; its `masked` attributes are only a
+fallback for a grant the directory no longer lists.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from exchange.core.codec import SchemaRegistry, decode, framed_id
+from exchange.core.directory import Grant
 from exchange.core.message import Message
 from exchange.errors import InvalidEvent
 
@@ -18,7 +23,7 @@ def _header(message: Message, name: str) -> str | None:
     return None if raw is None else raw.decode("utf-8", "replace")
 
 
-def describe(registry: SchemaRegistry, message: Message) -> dict[str, Any]:
+def describe(registry: SchemaRegistry, message: Message, grants: Mapping[str, Grant]) -> dict[str, Any]:
     """Event id, grant, schema, fields, masks and the decoded record of one delivery."""
     described: dict[str, Any] = {
         "event_id": _header(message, "ce_id"), "type": _header(message, "ce_type"),
@@ -31,9 +36,11 @@ def describe(registry: SchemaRegistry, message: Message) -> dict[str, Any]:
     except InvalidEvent as exc:
         return {**described, "schema_id": _id_or_none(message.value), "error": f"{exc.reason}: {exc.detail}"}
     fields = schema.schema.get("fields", ())
+    grant = grants.get(described["grant"] or "")
+    masks = dict(grant.masks) if grant is not None else {str(f["name"]): str(f["masked"]) for f in fields
+                                                          if "masked" in f}
     return {**described, "schema_id": schema.id, "schema": schema.name,
-            "fields": [str(f["name"]) for f in fields],
-            "masks": {str(f["name"]): str(f["masked"]) for f in fields if "masked" in f}, "record": record}
+            "fields": [str(f["name"]) for f in fields], "masks": masks, "record": record}
 
 
 def _id_or_none(value: bytes | None) -> int | None:

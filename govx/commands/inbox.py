@@ -9,11 +9,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from exchange.core.catalogue import load_catalogue
 from exchange.core.codec import SchemaRegistry
 from exchange.core.directory import Node
 from exchange.core.inbox import describe, needs_schemas
+from exchange.core.message import Message
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
+from exchange.kafka.provision import read_directory
 from exchange.kafka.schema_feed import load_published
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.settings import load_settings
@@ -37,14 +40,17 @@ def inbox(
         raise ConfigError(f"--node: {exc}") from exc
     registry, transport = SchemaRegistry(), kafka_transport(settings.bootstrap)
     load_published(transport.reader([topics.schemas]), registry)
+    catalogue = load_catalogue()
+    grants = read_directory(transport, topics, catalogue).grants
     reader = transport.reader([topics.inbox(consumer)], from_end=not from_beginning)
     shown, until = 0, None if seconds is None else time.monotonic() + seconds
     try:
         while (max_deliveries is None or shown < max_deliveries) and (until is None or time.monotonic() < until):
             for message in reader.poll(timeout_ms=500):
-                if needs_schemas(registry, message):  # a grant issued since we started: its view is new
+                if needs_schemas(registry, message) or _grant(message) not in grants:  # issued since we started
                     load_published(transport.reader([topics.schemas]), registry)
-                _show(describe(registry, message), as_json)
+                    grants = read_directory(transport, topics, catalogue).grants
+                _show(describe(registry, message, grants), as_json)
                 shown += 1
                 if max_deliveries is not None and shown >= max_deliveries:
                     break
@@ -53,6 +59,10 @@ def inbox(
     finally:
         reader.close()
     return 0
+
+
+def _grant(message: Message) -> str:
+    return dict(message.headers).get("govx_grant", b"").decode("utf-8", "replace")
 
 
 def _show(delivery: dict[str, object], as_json: bool) -> None:

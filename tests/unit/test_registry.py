@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +18,10 @@ from exchange.api.registry import MEDIA_TYPE, create_registry_app
 from exchange.api.state import ApiState
 from exchange.core.catalogue import load_catalogue, seed_events
 from exchange.core.codec import SchemaRegistry
+from exchange.core.directory import DirectoryEvent
 from exchange.core.directory_view import DirectoryView
 from exchange.runtime.metrics import Metrics
+from govx.cli import main
 
 CATALOGUE = load_catalogue()
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -157,3 +160,29 @@ def test_config_and_changes_that_govx_does_not_take(client: TestClient) -> None:
     assert client.get("/schemas/types").json() == ["AVRO"]
     deleted = client.delete(f"/subjects/{SOURCE}")
     assert (deleted.status_code, deleted.json()["error_code"]) == (405, 405)
+
+
+def test_a_grant_issued_later_gets_its_view_schema_served() -> None:
+    current = ApiState(CATALOGUE.departments, publish=lambda events: None, metrics=Metrics(CollectorRegistry()),
+                       clock=lambda: NOW)
+    current.apply(seed_events(CATALOGUE, DirectoryView(CATALOGUE.departments), NOW))
+    with TestClient(create_registry_app(current, Keys(KEYS))) as fresh:
+        before = fresh.get("/subjects/gov.health.view.DeathCertificate/versions").json()
+        template = current.view.grants["death-to-gongan@440303"]
+        masked = replace(template, id="death-masked@440303",
+                         masks=(("birth_date", "date_year"), ("informant_name", "name_surname")))  # a new type
+        current.apply([DirectoryEvent("grant.issued", NOW, masked)])
+        after = fresh.get("/subjects/gov.health.view.DeathCertificate/versions").json()
+        assert len(after) == len(before) + 1
+        rules = current.rules.get("death_certificate")
+        assert rules is not None
+        new_id = next(r.view.schema.id for r in rules.routes if r.grant == masked.id and r.view.schema is not None)
+        served = json.loads(fresh.get(f"/schemas/ids/{new_id}").json()["schema"])
+        assert next(f for f in served["fields"] if f["name"] == "birth_date")["type"] == "string"
+
+
+def test_the_registry_command_needs_the_keys_file(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("GOVX_API_KEYS_FILE", raising=False)
+    assert main(["registry"]) == 2
+    assert "GOVX_API_KEYS_FILE" in capsys.readouterr().err
