@@ -48,6 +48,7 @@ class WorkerConfig:
     inbox_partitions: int = 1
     transaction_timeout_ms: int = 15000
     join_timeout_s: float = 30.0
+    batch_delay_s: float = 0.0  # testing only: a planted slowdown per batch (docs/load-testing.md)
 
 
 def next_offsets(batch: Iterable[Message]) -> dict[Partition, int]:
@@ -159,6 +160,8 @@ class Worker:
             self.producer.begin()
             for outcome in outcomes:
                 self._emit(outcome, at)
+            if self.config.batch_delay_s:
+                time.sleep(self.config.batch_delay_s)  # the throttle: a slower exchange, on purpose
             self.producer.commit(next_offsets(batch), self.subscriber)
         except TransportError as exc:
             self._abort(exc)

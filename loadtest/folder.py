@@ -10,6 +10,7 @@ from exchange.kafka.client import Reader
 from exchange.runtime.ledger import read_ledgers
 from loadtest.expected import load_terms
 from loadtest.report import DeadLetter, Report, build_report
+from loadtest.scrapelog import ScrapeLog, batch_overall, over_time
 
 REQUIRED = ("ledgers", "grants.json", "dead_letters.jsonl")
 
@@ -44,4 +45,15 @@ def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False
                (folder / "dead_letters.jsonl").read_text(encoding="utf-8").splitlines() if line]
     skipped_path = folder / "skipped.json"
     skipped = json.loads(skipped_path.read_text(encoding="utf-8")) if skipped_path.exists() else {}
-    return build_report(scenario, produced, received, terms, letters, skipped, interrupted=interrupted)
+    report = build_report(scenario, produced, received, terms, letters, skipped, interrupted=interrupted)
+    return _with_run_facts(report, folder)
+
+
+def _with_run_facts(report: Report, folder: Path) -> Report:
+    """Add what the scrapes and `run.json` say (absent in folders of older runs: left empty)."""
+    points = ScrapeLog.load(folder / "scrapes.json").points
+    report.batch_processing_ms = batch_overall(points)
+    report.scraped = over_time(points, report.started_ms)
+    facts = folder / "run.json"
+    report.run = json.loads(facts.read_text(encoding="utf-8")) if facts.exists() else {}
+    return report

@@ -8,9 +8,9 @@ import pytest
 
 from exchange.core.regions import RegionScope
 from exchange.runtime.ledger import Produced, Received
-from loadtest import chart
 from loadtest.expected import GrantTerms, expected_deliveries
-from loadtest.report import DeadLetter, build_report, percentile
+from loadtest.percentiles import percentile
+from loadtest.report import DeadLetter, build_report
 from loadtest.scrape import Samples, quantile
 
 T0 = 1_800_000_000_000
@@ -99,12 +99,3 @@ def test_scraped_samples_sum_over_processes() -> None:
     samples.add_text(text.replace("2.0", "3.0"))
     assert samples.total("govx_skips_total", reason="expired") == 5.0
     assert samples.by_label("govx_skips_total", "reason") == {"expired": 5.0}
-
-
-def test_the_chart_is_a_self_contained_page_with_both_panels() -> None:
-    rows = [{"t": float(t), "produced": 10.0, "delivered": 40.0, "p50": 20.0, "p95": 60.0, "p99": 90.0}
-            for t in range(5)]
-    page = chart.render("govx run — t", rows, {"verdict": "OK <fine>"})
-    assert page.count("<svg") == 2 and page.count("<polyline") == 5
-    assert "OK &lt;fine&gt;" in page and "<script" not in page and "http" not in page.replace(
-        "http://www.w3.org/2000/svg", "")
