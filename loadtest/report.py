@@ -54,6 +54,7 @@ class Report:
     publish_delay_ms: dict[str, float] = field(default_factory=dict)
     batch_processing_ms: dict[str, float] = field(default_factory=dict)
     started_ms: int = 0
+    warmup_s: float = 0.0
     latency_distribution: list[list[float]] = field(default_factory=list)
     publish_delay_distribution: list[list[float]] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
@@ -114,8 +115,9 @@ def _sorted_counts(items: Iterable[str]) -> dict[str, int]:
 
 def build_report(scenario: str, produced: Sequence[Produced], received: Sequence[Received],
                  terms: Iterable[GrantTerms], dead_letters: Iterable[DeadLetter], skipped: Mapping[str, int],
-                 *, interrupted: bool = False) -> Report:
-    """Reconcile the ledgers against the grants and the dead-letter topic."""
+                 *, interrupted: bool = False, warmup_s: float = 0.0) -> Report:
+    """Reconcile the ledgers against the grants and the dead-letter topic. Latency and publish delay
+    leave out the first `warmup_s` seconds (the accounting never does)."""
     expected = expected_deliveries(produced, terms)
     positions = _distinct_deliveries(received)
     got = set(positions)
@@ -125,6 +127,9 @@ def build_report(scenario: str, produced: Sequence[Produced], received: Sequence
     end_ms = max([*(r.received_ms for r in received), *(p.sent_ms for p in produced)], default=start_ms)
     duration_s = max((end_ms - start_ms) / 1000, 1e-3)
     deliveries = sum(len(places) for places in positions.values())
+    measured_from = start_ms + int(warmup_s * 1000)
+    latency = [float(r.received_ms - r.event_ms) for r in received if r.event_ms >= measured_from]
+    delay = [float(p.sent_ms - p.intended_ms) for p in produced if p.intended_ms >= measured_from]
     return Report(
         scenario=scenario, events_produced=len(produced), events_valid=len(valid_ids), deliveries=deliveries,
         expected_deliveries=len(expected), lost=len(expected - got),
@@ -134,10 +139,9 @@ def build_report(scenario: str, produced: Sequence[Produced], received: Sequence
         dead_letters_expected=_sorted_counts(EXPECTED_REASON[Fault(p.fault)] for p in produced if p.fault),
         valid_events_dead_lettered=sum(1 for d in letters if d.event_id in valid_ids),
         throughput_events_per_s=len(produced) / duration_s, deliveries_per_s=deliveries / duration_s,
-        latency_ms=summarise(r.received_ms - r.event_ms for r in received), duration_s=duration_s,
-        publish_delay_ms=summarise(p.sent_ms - p.intended_ms for p in produced), started_ms=start_ms,
-        latency_distribution=distribution(r.received_ms - r.event_ms for r in received),
-        publish_delay_distribution=distribution(p.sent_ms - p.intended_ms for p in produced),
+        latency_ms=summarise(latency), duration_s=duration_s, publish_delay_ms=summarise(delay),
+        started_ms=start_ms, warmup_s=warmup_s, latency_distribution=distribution(latency),
+        publish_delay_distribution=distribution(delay),
         interrupted=interrupted, timeline=timeline(produced, received, start_ms,
                                                    (d.event_id for d in letters if d.event_id)),
         lost_examples=[list(pair) for pair in sorted(expected - got)[:10]],

@@ -65,9 +65,12 @@ def machine() -> dict[str, Any]:
 
 
 def scenario_as_run(scenario: Scenario) -> dict[str, Any]:
-    """The scenario after every override (`--duration`), its sha256, and its source file's."""
+    """The scenario after every override (`--duration`), its sha256, and its source file's. The hash
+    covers the load and the processes, not how the run is judged (`baseline`, `thresholds`), so a
+    scenario that names its baseline hashes like the run it is compared with."""
     as_run = {k: v for k, v in asdict(scenario).items() if k != "source"}
-    digest = hashlib.sha256(json.dumps(as_run, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    judged = {k: v for k, v in as_run.items() if k not in ("baseline", "thresholds")}
+    digest = hashlib.sha256(json.dumps(judged, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     source = Path(scenario.source) if scenario.source else None
     file_digest = hashlib.sha256(source.read_bytes()).hexdigest() if source and source.is_file() else None
     return {"name": scenario.name, "source": scenario.source, "sha256": digest, "file_sha256": file_digest,

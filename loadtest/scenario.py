@@ -21,7 +21,9 @@ from exchange.errors import ConfigError
 from producers.world import originating_departments
 
 TOP = {"name", "description", "duration_s", "ramp_up_s", "seed", "bad_share", "workers", "partitions", "producers",
-       "receivers", "drain_timeout_s", "nodes", "steps", "peak", "baseline", "exchange_batch_delay_ms"}
+       "receivers", "drain_timeout_s", "nodes", "steps", "peak", "baseline", "exchange_batch_delay_ms",
+       "warmup_s", "thresholds"}
+THRESHOLDS = {"max_p99_regression", "max_throughput_drop", "min_p99_change_ms"}
 NODE = {"division", "departments", "rate", "rates"}
 STEP = {"at_s", "factor"}
 PEAK = {"step_s", "factor", "max_steps", "p99_latency_ms", "max_lag_records"}
@@ -64,7 +66,9 @@ class Scenario:
     drain_timeout_s: float = 60.0
     steps: tuple[tuple[float, float], ...] = ()
     peak: Peak | None = None
+    warmup_s: float = 0.0
     baseline: str | None = None
+    thresholds: Mapping[str, float] = field(default_factory=dict)
     exchange_batch_delay_ms: float = 0.0
     source: str = field(default="", compare=False)
 
@@ -87,6 +91,7 @@ class Scenario:
 
     def with_duration(self, duration_s: float) -> Scenario:
         return replace(self, duration_s=duration_s, ramp_up_s=min(self.ramp_up_s, duration_s),
+                       warmup_s=min(self.warmup_s, duration_s),
                        steps=tuple(s for s in self.steps if s[0] < duration_s))
 
 
@@ -176,9 +181,15 @@ def load_scenario(name_or_file: str, catalogue: Catalogue) -> Scenario:
         receivers=check.whole("receivers", 1, high=16),
         drain_timeout_s=check.number("drain_timeout_s", 60.0, above=True),
         steps=_steps(path, table.get("steps", []), duration), peak=_peak(path, table.get("peak")),
-        baseline=_baseline(check, table.get("baseline")),
+        warmup_s=check.number("warmup_s", 0.0, high=duration), baseline=_baseline(check, table.get("baseline")),
+        thresholds=_thresholds(path, table.get("thresholds", {})),
         exchange_batch_delay_ms=check.number("exchange_batch_delay_ms", 0.0, high=60_000), source=str(path),
     )
+
+
+def _thresholds(path: Path, table: Mapping[str, Any]) -> dict[str, float]:
+    check = _Checker(path, "thresholds.", table, THRESHOLDS)
+    return {key: check.number(key) for key in sorted(table)}
 
 
 def _baseline(check: _Checker, value: Any) -> str | None:

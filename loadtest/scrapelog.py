@@ -51,10 +51,14 @@ def _buckets(point: Mapping[str, Any]) -> dict[float, float]:
     return {float(bound): float(count) for bound, count in point["batch_buckets"].items()}
 
 
-def batch_overall(points: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Percentiles (ms) of every batch the workers processed, from the last scrape's histogram."""
+def batch_overall(points: Sequence[Mapping[str, Any]], measured_from_ms: int = 0) -> dict[str, float]:
+    """Percentiles (ms) of the batches the workers finished after `measured_from_ms` (the end of the
+    warm-up: counted from the last scrape before it), from the last scrape's histogram."""
     with_batches = [p for p in points if p["batch_buckets"]]
-    return summarise_buckets(_buckets(with_batches[-1]), scale=1000.0) if with_batches else {}
+    if not with_batches:
+        return {}
+    before = [p for p in with_batches if p["at_ms"] <= measured_from_ms]
+    return summarise_buckets(_buckets(with_batches[-1]), _buckets(before[-1]) if before else None, scale=1000.0)
 
 
 def over_time(points: Sequence[Mapping[str, Any]], start_ms: int) -> list[dict[str, float]]:
