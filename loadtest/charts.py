@@ -98,6 +98,7 @@ def render(title: str, report: Report, summary: Mapping[str, str]) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}}
 table{{border-collapse:collapse}}th,td{{text-align:left;padding:2px 12px 2px 0;vertical-align:top}}
+th{{white-space:nowrap}}
 h2{{font-size:16px;margin:28px 0 4px}}</style></head>
 <body><h1>{html.escape(title)}</h1><table>{facts}</table>
 {"".join(panels)}

@@ -101,7 +101,8 @@ def timeline(produced: Sequence[Produced], received: Sequence[Received], start_m
     got = _per_second(((r.event_ms, float(r.received_ms - r.event_ms)) for r in received), start_ms)
     delay = _per_second(((p.intended_ms, float(p.sent_ms - p.intended_ms)) for p in produced), start_ms)
     rows = []
-    for second in sorted(set(sent) | set(got)):
+    seconds = set(sent) | set(got)
+    for second in range(min(seconds, default=0), max(seconds, default=-1) + 1):  # quiet seconds too
         latency, publish = summarise(got.get(second, [])), summarise(delay.get(second, []))
         rows.append({"t": float(second), "produced": float(sent.get(second, 0)), "delivered": latency.pop("count"),
                      "dead_lettered": float(dead.get(second, 0)), **latency,

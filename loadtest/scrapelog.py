@@ -68,7 +68,8 @@ def over_time(points: Sequence[Mapping[str, Any]], start_ms: int) -> list[dict[s
     for before, now in zip(points, points[1:], strict=False):
         batches = summarise_buckets(_buckets(now), _buckets(before), scale=1000.0) if now["batch_buckets"] else {}
         row = {"t": (now["at_ms"] - start_ms) / 1000, "batches": batches.pop("count", 0.0)}
-        row.update({f"batch_{name}": value for name, value in batches.items()})
+        if row["batches"] > 0:  # an interval without batches has no batch time (not a time of 0)
+            row.update({f"batch_{name}": value for name, value in batches.items()})
         row.update({f"lag_{group}": float(lag) for group, lag in now["lag_records"].items()})
         rows.append(row)
     return rows

@@ -40,7 +40,7 @@ def show(folder: Path = typer.Argument(..., exists=True, file_okay=False, help="
         if previous.exists() else folder.name
     rebuilt = report_from_folder(folder, name)
     write_report(rebuilt, folder)
-    console.print("\n".join(summary_lines(rebuilt)), highlight=False)
+    console.print("\n".join(summary_lines(rebuilt)), highlight=False, soft_wrap=True)
     return 0 if rebuilt.ok else 1
 
 
@@ -70,7 +70,7 @@ def judge(base: Path, new: Path, thresholds: Thresholds, junit_file: Path | None
     """Compare, print, optionally write JUnit XML; 0 when NEW is within the thresholds, else 1."""
     result = compare(load_report(base), new_report or load_report(new), thresholds, base_name=str(base),
                      new_name=str(new))
-    console.print("\n".join(lines(result, thresholds)), highlight=False)
+    console.print("\n".join(lines(result, thresholds)), highlight=False, soft_wrap=True)
     if junit_file is not None:
         junit_file.parent.mkdir(parents=True, exist_ok=True)
         junit_file.write_text(junit(result), encoding="utf-8")

@@ -62,7 +62,7 @@ def run(
     console.print(f"[bold]{chosen.name}[/]: {chosen.headline}  →  {folder}", highlight=False)
     result = Run(options, catalogue, console).execute()
     console.print()
-    console.print("\n".join(summary_lines(result)), highlight=False)
+    console.print("\n".join(summary_lines(result)), highlight=False, soft_wrap=True)
     console.print(f"report: {folder / 'report.json'}   chart: {folder / 'chart.html'}")
     status = 0 if result.ok else 1
     against = baseline or (Path(chosen.baseline) if chosen.baseline else None)

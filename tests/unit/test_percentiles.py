@@ -58,12 +58,14 @@ def _scrape(at_ms: int, fast: float, slow: float, lag: float) -> tuple[int, Samp
 
 def test_the_scrape_log_gives_batch_percentiles_per_interval_and_after_the_warm_up(tmp_path: Path) -> None:
     log = ScrapeLog()
-    for at_ms, samples in (_scrape(1000, 0, 0, 0), _scrape(2000, 100, 100, 7), _scrape(3000, 100, 200, 3)):
+    for at_ms, samples in (_scrape(1000, 0, 0, 0), _scrape(2000, 100, 100, 7), _scrape(3000, 100, 200, 3),
+                           _scrape(4000, 100, 200, 0)):
         log.add(samples, at_ms=at_ms)
     log.save(tmp_path / "scrapes.json")
     points = ScrapeLog.load(tmp_path / "scrapes.json").points
     rows = over_time(points, start_ms=1000)
-    assert [row["t"] for row in rows] == [1.0, 2.0] and [row["lag_exchange"] for row in rows] == [7.0, 3.0]
+    assert [row["t"] for row in rows] == [1.0, 2.0, 3.0] and [r["lag_exchange"] for r in rows] == [7.0, 3.0, 0.0]
+    assert rows[2]["batches"] == 0 and "batch_p50" not in rows[2], "no batches: no batch time, not 0 ms"
     assert rows[0]["batch_max"] == pytest.approx(10.0) and rows[1]["batch_p50"] > 10.0
     assert batch_overall(points)["count"] == 200
     after_warm_up = batch_overall(points, measured_from_ms=2000)

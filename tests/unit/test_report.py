@@ -99,3 +99,21 @@ def test_scraped_samples_sum_over_processes() -> None:
     samples.add_text(text.replace("2.0", "3.0"))
     assert samples.total("govx_skips_total", reason="expired") == 5.0
     assert samples.by_label("govx_skips_total", "reason") == {"expired": 5.0}
+
+
+def test_the_timeline_has_every_second_with_publish_delay_and_dead_letters() -> None:
+    events = [produced(0), produced(3, fault="missing_field")]
+    got = [received(0, "440106/gongan", 0, latency=120), received(0, "440100/gongan", 0, latency=80)]
+    report = build_report("t", events, got, TERMS, [DeadLetter("e3", "avro.decode")], {})
+    assert [row["t"] for row in report.timeline] == [0.0, 1.0, 2.0, 3.0]
+    assert report.timeline[1]["produced"] == 0 and report.timeline[3]["dead_lettered"] == 1
+    assert (report.timeline[0]["delivered"], report.timeline[0]["p50"], report.timeline[0]["max"]) == (2, 80, 120)
+
+
+def test_the_warm_up_is_left_out_of_latency_but_never_out_of_the_accounting() -> None:
+    events = [produced(0), produced(5)]
+    got = [received(0, "440106/gongan", 0, latency=3000), received(0, "440100/gongan", 0, latency=3000),
+           received(5, "440106/gongan", 1, latency=40)]
+    report = build_report("t", events, got, TERMS, [], {}, warmup_s=2)
+    assert report.latency_ms["max"] == 40 and report.latency_ms["count"] == 1
+    assert report.lost == 1 and report.publish_delay_ms["count"] == 1
