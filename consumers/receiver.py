@@ -19,8 +19,8 @@ from exchange.core.message import Message
 from exchange.core.topics import Topics
 from exchange.core.views import ViewSpec
 from exchange.errors import GovxError, UnknownSchemaError
-from exchange.kafka.client import Subscriber
 from exchange.kafka.schema_feed import load_published
+from exchange.kafka.transport import Transport
 from exchange.runtime.ledger import LedgerWriter, Received
 from exchange.runtime.metrics import Metrics
 
@@ -28,10 +28,10 @@ from exchange.runtime.metrics import Metrics
 class Receiver:
     """Reads every inbox of a namespace (or the ones matching `pattern`) as one consumer group."""
 
-    def __init__(self, bootstrap: str, topics: Topics, view: DirectoryView, metrics: Metrics, *,
+    def __init__(self, transport: Transport, topics: Topics, view: DirectoryView, metrics: Metrics, *,
                  ledger: LedgerWriter | None = None, group: str | None = None, pattern: str | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self._bootstrap = bootstrap
+        self._transport = transport
         self._topics = topics
         self._view = view
         self._metrics = metrics
@@ -42,9 +42,9 @@ class Receiver:
         self.duplicates = 0
         for department in view.departments:  # alerts use increase(): the series must exist before the first
             metrics.receiver_violations.labels(department)
-        inboxes = pattern or rf"^{topics.namespace}\.dlv\..+"
-        self._subscriber = Subscriber(bootstrap, inboxes, group or f"{topics.namespace}-receivers",
-                                      metadata_max_age_ms=1000, session_timeout_ms=10000)
+        inboxes = pattern or topics.inbox_pattern
+        self._subscriber = transport.subscriber(inboxes, group or topics.receivers_group,
+                                                metadata_max_age_ms=1000, session_timeout_ms=10000)
 
     def poll(self, timeout_ms: int = 200) -> list[Received]:
         """Read, check and record what arrived; commit once it is in the ledger."""
@@ -87,7 +87,7 @@ class Receiver:
         try:
             return decode(self.registry, value)[1]
         except UnknownSchemaError:
-            load_published(self._bootstrap, self._topics.schemas, self.registry)
+            load_published(self._transport.reader([self._topics.schemas]), self.registry)
             return decode(self.registry, value)[1]
 
     def assigned(self) -> bool:

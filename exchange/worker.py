@@ -13,23 +13,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
-
-from prometheus_client import Counter as LabelledCounter
 
 from exchange.core.codec import SchemaRegistry
 from exchange.core.decide import Exchange, Moment, Outcome, dead_letter_headers, usage_record
 from exchange.core.directory_view import DirectoryView
 from exchange.core.message import Message
 from exchange.core.rules import Rules
-from exchange.core.topics import Topics, TopicSpec
-from exchange.errors import DirectoryError, TransportError
-from exchange.kafka.admin import Admin
-from exchange.kafka.client import Partition, Publisher, Subscriber, TransactionalPublisher
+from exchange.core.topics import Topics
+from exchange.errors import DirectoryError, InvalidEvent, TransportError
 from exchange.kafka.directory_feed import DirectoryFeed
+from exchange.kafka.inboxes import Inboxes
 from exchange.kafka.schema_feed import SchemaPublisher
+from exchange.kafka.transport import Partition, Transport, closed_after
+from exchange.runtime.exchange_meter import LagReporter, count_batch
 from exchange.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 class WorkerConfig:
     """How one worker runs."""
 
-    bootstrap: str
     worker_id: str
     group: str = "govx-exchange"
     namespace: str = "gov"
@@ -67,17 +65,19 @@ def next_offsets(batch: Iterable[Message]) -> dict[Partition, int]:
 class Worker:
     """One member of the exchange's consumer group."""
 
-    def __init__(self, config: WorkerConfig, metrics: Metrics, *, clock: Callable[[], Moment] = Moment.now) -> None:
+    def __init__(self, config: WorkerConfig, metrics: Metrics, transport: Transport, *,
+                 clock: Callable[[], Moment] = Moment.now) -> None:
         self.config = config
         self.metrics = metrics
+        self.transport = transport
         self._clock = clock
         self.topics = Topics(config.namespace)
         self.view = DirectoryView({})
         self.rules = Rules(SchemaRegistry(), self.topics)
         self.exchange = Exchange(self.rules)
-        self._known_topics: set[str] = set()
-        self._lag_topics: set[str] = set()
+        self._lag = LagReporter(metrics, config.group)
         self._lag_reported = 0.0
+        self._clients = ExitStack()
 
     def run(self, stop: threading.Event, ready: Callable[[], None] | None = None) -> None:
         """Work until `stop` is set; finish the batch in hand, then leave the group.
@@ -88,7 +88,7 @@ class Worker:
         self.open()
         try:
             joined_by = time.monotonic() + self.config.join_timeout_s
-            while not stop.is_set() and not self.subscriber.assignment() and time.monotonic() < joined_by:
+            while not stop.is_set() and not self.holds_partitions() and time.monotonic() < joined_by:
                 self._step_or_wait(stop)
             if ready is not None:
                 ready()
@@ -98,33 +98,38 @@ class Worker:
             self.close()
 
     def open(self) -> None:
-        """Connect: read the directory, compile the rules, start the producer and join the group."""
-        config = self.config
-        self.admin = Admin(config.bootstrap)
-        self.admin.ensure_topics(self.topics.control(1))
-        self.control = Publisher(config.bootstrap)
-        self.schemas = SchemaPublisher(self.control, self.topics.schemas)
-        self.feed = DirectoryFeed(config.bootstrap, self.view, self.topics.directory,
-                                  on_invalid=self._dead_letter_directory_event,
-                                  on_event=lambda event: self.metrics.directory_events.labels(event.type).inc())
-        self._recompile(self.feed.catch_up())
-        if config.worker_id == "0":  # the directory guard: its alert needs the series from the start
-            self.metrics.dead_letters.labels("directory", "directory.invalid")
-        self.producer = TransactionalPublisher(config.bootstrap, f"{config.group}-{config.worker_id}",
-                                               transaction_timeout_ms=config.transaction_timeout_ms)
-        self._prepare_inboxes()
-        self.subscriber = Subscriber(config.bootstrap, self.topics.source_pattern, config.group,
-                                     metadata_max_age_ms=5000, max_poll_interval_ms=60000,
-                                     session_timeout_ms=10000, heartbeat_interval_ms=1000)
+        """Connect: read the directory, compile the rules, start the producer and join the group.
+
+        Every client opened is closed by `close()`, also when a later one fails to open.
+        """
+        config, transport, clients = self.config, self.transport, self._clients
+        with ExitStack() as opening:
+            self.admin = opening.enter_context(closed_after(transport.admin()))
+            self.admin.ensure_topics(self.topics.control(1))
+            self.control = opening.enter_context(closed_after(transport.producer()))
+            self.schemas = SchemaPublisher(self.control, self.topics.schemas)
+            self.feed = opening.enter_context(closed_after(DirectoryFeed(
+                transport.reader([self.topics.directory]), self.view, on_invalid=self._dead_letter_directory_event,
+                on_event=lambda event: self.metrics.directory_events.labels(event.type).inc())))
+            self._recompile(self.feed.catch_up())
+            if config.worker_id == "0":  # the directory guard: its alert needs the series from the start
+                self.metrics.dead_letters.labels("directory", "directory.invalid")
+            self.producer = opening.enter_context(closed_after(transport.transactional(
+                f"{config.group}-{config.worker_id}", transaction_timeout_ms=config.transaction_timeout_ms)))
+            self.inboxes = Inboxes(self.admin, config.inbox_partitions)
+            self.inboxes.learn({r.topic for rules in self.rules.all() for r in rules.routes}, self.producer)
+            self.subscriber = opening.enter_context(closed_after(transport.subscriber(
+                self.topics.source_pattern, config.group, metadata_max_age_ms=5000, max_poll_interval_ms=60000,
+                session_timeout_ms=10000, heartbeat_interval_ms=1000)))
+            clients.push(opening.pop_all())
+
+    def holds_partitions(self) -> bool:
+        """Whether the group has assigned this worker any source partition yet."""
+        return bool(self.subscriber.assignment())
 
     def close(self) -> None:
-        """Leave the group and close every client, logging (not raising) what fails on the way."""
-        for closer in (self.subscriber.close, self.producer.close, self.feed.close, self.control.close,
-                       self.admin.close):
-            try:
-                closer()
-            except TransportError as exc:
-                log.warning("while closing: %s", exc)
+        """Leave the group and close every client (the last opened first), logging what fails on the way."""
+        self._clients.close()
 
     def _step_or_wait(self, stop: threading.Event) -> None:
         """One step; a retriable cluster error (broker restarting, leader moving) is waited out."""
@@ -146,7 +151,7 @@ class Worker:
             self._process(batch)
         now = time.monotonic()
         if now - self._lag_reported >= 1.0:  # lag is for dashboards: once a second is plenty
-            self._report_lag()
+            self._lag.report(self.subscriber.lag())
             self._lag_reported = now
 
     def _recompile(self, resource_ids: set[str]) -> None:
@@ -160,7 +165,7 @@ class Worker:
         started = time.perf_counter()
         at = self._clock()
         outcomes = [self.exchange.process(message, at) for message in batch]
-        self._ensure_inboxes(outcomes)
+        self.inboxes.ensure(d.route.topic for o in outcomes for d in o.deliveries)
         try:
             self.producer.begin()
             for outcome in outcomes:
@@ -170,7 +175,7 @@ class Worker:
         except TransportError as exc:
             self._abort(exc)
             return
-        self._count(outcomes, self._clock().ms)
+        count_batch(self.metrics, outcomes, self._clock().ms)
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_events.observe(len(batch))
 
@@ -186,20 +191,6 @@ class Worker:
             if event is not None:
                 self.producer.send(self.topics.audit, usage_record(event, delivery, at), key=event.id.encode())
 
-    def _prepare_inboxes(self) -> None:
-        """Learn the inboxes that exist already, and their metadata, before the first batch."""
-        routed = {route.topic for rules in self.rules.all() for route in rules.routes}
-        existing = routed & self.admin.topics()
-        self.producer.prepare(sorted(existing))
-        self._known_topics |= existing
-
-    def _ensure_inboxes(self, outcomes: list[Outcome]) -> None:
-        wanted = {d.route.topic for o in outcomes for d in o.deliveries} - self._known_topics
-        if wanted:
-            specs = [TopicSpec(name, self.config.inbox_partitions) for name in sorted(wanted)]
-            self.admin.ensure_topics(specs)
-            self._known_topics |= wanted
-
     def _abort(self, exc: TransportError) -> None:
         self.metrics.transactions.labels("aborted").inc()
         log.warning("transaction aborted, batch will be read again: %s", exc)
@@ -211,59 +202,14 @@ class Worker:
         if not exc.retriable:
             raise exc
 
-    def _count(self, outcomes: list[Outcome], committed_ms: int) -> None:
-        metrics = self.metrics
-        metrics.transactions.labels("committed").inc()
-        consumed: Counter[tuple[str, ...]] = Counter()
-        delivered: Counter[tuple[str, ...]] = Counter()
-        skipped: Counter[tuple[str, ...]] = Counter()
-        dead: Counter[tuple[str, ...]] = Counter()
-        for outcome in outcomes:
-            resource = outcome.resource or "unknown"
-            consumed[(resource,)] += 1
-            if outcome.dead_letter is not None:
-                dead[(resource, outcome.dead_letter.reason)] += 1
-            for reason, count in outcome.skips.items():
-                skipped[(resource, reason)] += count
-            for delivery in outcome.deliveries:
-                route = delivery.route
-                delivered[(resource, route.consumer.department, route.consumer_level, route.decision)] += 1
-            if outcome.deliveries:
-                metrics.latency.labels(resource).observe(max(committed_ms - outcome.message.timestamp_ms, 0) / 1000)
-        _add(metrics.events_consumed, consumed)
-        _add(metrics.deliveries, delivered)
-        _add(metrics.skips, skipped)
-        _add(metrics.dead_letters, dead)
-
-    def _report_lag(self) -> None:
-        now_ms = int(time.time() * 1000)
-        per_topic: dict[str, tuple[int, float]] = {}
-        for (topic, _), (behind, last_ms) in self.subscriber.lag().items():
-            age = (now_ms - last_ms) / 1000 if behind and last_ms is not None else 0.0
-            records, seconds = per_topic.get(topic, (0, 0.0))
-            per_topic[topic] = (records + behind, max(seconds, age))
-        for topic, (records, seconds) in per_topic.items():
-            self.metrics.lag_records.labels(self.config.group, topic).set(records)
-            self.metrics.lag_seconds.labels(self.config.group, topic).set(seconds)
-        for topic in self._lag_topics - set(per_topic):  # partitions this worker no longer holds
-            self.metrics.lag_records.remove(self.config.group, topic)
-            self.metrics.lag_seconds.remove(self.config.group, topic)
-        self._lag_topics = set(per_topic)
-
     def _dead_letter_directory_event(self, message: Message, error: DirectoryError) -> None:
         """Skip a malformed directory event; worker 0 (the directory guard) dead-letters and counts it once."""
         log.error("skipping invalid directory event at offset %d: %s", message.offset, error)
         if self.config.worker_id != "0":
             return
         self.metrics.dead_letters.labels("directory", "directory.invalid").inc()
-        headers = message.headers + (("govx_error", b"directory.invalid"),
-                                     ("govx_error_detail", str(error).encode()),
-                                     ("govx_source", f"{message.topic}/{message.partition}/{message.offset}".encode()))
+        headers = dead_letter_headers(message, InvalidEvent(str(error), reason="directory.invalid"))
         self.control.send(self.topics.dlq, message.value, key=message.key, headers=headers)
         self.control.flush()
 
 
-def _add(counter: LabelledCounter, counts: Mapping[tuple[str, ...], int]) -> None:
-    """Add a batch's counts to a labelled counter: one increment per label set, not per event."""
-    for labels, value in counts.items():
-        counter.labels(*labels).inc(value)

@@ -30,6 +30,7 @@ from exchange.core.topics import Topics, TopicSpec
 from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Subscriber, TransactionalPublisher
 from exchange.kafka.provision import provision
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.metrics import Metrics
 from exchange.worker import Worker, WorkerConfig, next_offsets
 from loadtest.corebench import standard_mix
@@ -102,11 +103,11 @@ def bare_copy(bootstrap: str, topics: Topics, total: int, transactional: bool) -
 def exchange_drain(bootstrap: str, topics: Topics, total: int) -> tuple[float, float]:
     """Seconds for one worker to take every event, and the records it wrote per event."""
     metrics = Metrics(CollectorRegistry())
-    worker = Worker(WorkerConfig(bootstrap, "bench", group=f"{topics.namespace}-x", namespace=topics.namespace),
-                    metrics)
+    worker = Worker(WorkerConfig("bench", group=topics.run_exchange_group, namespace=topics.namespace),
+                    metrics, kafka_transport(bootstrap))
     worker.open()
     try:
-        while not worker.subscriber.assignment():
+        while not worker.holds_partitions():
             worker.step()
         started = time.perf_counter()
         while _total(metrics, "govx_events_consumed_total") < total:
@@ -136,7 +137,7 @@ def _total(metrics: Metrics, name: str) -> float:
 def measure_drain(bootstrap: str, events: int = 20_000, partitions: int = 3, seed: int = 1) -> DrainBench:
     catalogue = load_catalogue()
     topics = Topics(f"bench-{uuid.uuid4().hex[:8]}")
-    provision(bootstrap, topics, catalogue, partitions=partitions)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=partitions)
     driver, messages = standard_mix(catalogue, events, seed=seed, topics=topics)
     _create_inboxes(bootstrap, topics, driver, messages)
     _fill(bootstrap, messages)

@@ -79,7 +79,7 @@ def scenario_as_run(scenario: Scenario) -> dict[str, Any]:
 
 def performance_settings(scenario: Scenario) -> dict[str, Any]:
     """The knobs that shape a run's figures: process counts, partitions, batching and commits."""
-    worker = WorkerConfig("", "0")
+    worker = WorkerConfig("0")
     linger = inspect.signature(Publisher.__init__).parameters["linger_ms"].default
     return {"workers": scenario.workers, "partitions": scenario.partitions, "producers": scenario.producers,
             "receivers": scenario.receivers, "exchange_max_batch": worker.max_batch,

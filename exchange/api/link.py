@@ -19,8 +19,8 @@ from exchange.core.directory import DirectoryEvent
 from exchange.core.directory_view import DirectoryView
 from exchange.core.topics import Topics
 from exchange.errors import TransportError
-from exchange.kafka.client import Publisher, Subscriber
 from exchange.kafka.directory_feed import DirectoryFeed, publish
+from exchange.kafka.transport import GroupConsumer, Transport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,9 +29,9 @@ T = TypeVar("T")
 class KafkaLink:
     """Feeds an `ApiState` from the cluster and publishes its directory events."""
 
-    def __init__(self, bootstrap: str, topics: Topics) -> None:
-        self.bootstrap, self.topics = bootstrap, topics
-        self.publisher = Publisher(bootstrap, linger_ms=0)
+    def __init__(self, transport: Transport, topics: Topics) -> None:
+        self.transport, self.topics = transport, topics
+        self.publisher = transport.producer(linger_ms=0)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._read: list[DirectoryEvent] = []
@@ -42,14 +42,14 @@ class KafkaLink:
     def start(self, state: ApiState) -> None:
         """Read the directory to its end, then keep both feeds running in the background."""
         read: list[DirectoryEvent] = []
-        feed = DirectoryFeed(self.bootstrap, DirectoryView(state.view.departments), self.topics.directory,
+        feed = DirectoryFeed(self.transport.reader([self.topics.directory]), DirectoryView(state.view.departments),
                              on_event=read.append)
         feed.catch_up()
         state.apply(read)
         read.clear()
         state.freshness.directory_read_at = time.monotonic()
-        group = f"{self.topics.namespace}-api-{uuid.uuid4().hex}"  # never commits: every start rebuilds the store
-        records = Subscriber(self.bootstrap, self.topics.source_pattern, group, metadata_max_age_ms=5000)
+        group = self.topics.api_group(uuid.uuid4().hex)  # never commits: every start rebuilds the store
+        records = self.transport.subscriber(self.topics.source_pattern, group, metadata_max_age_ms=5000)
         self._read = read
         self._threads = [threading.Thread(target=self._directory, args=(feed, state), daemon=True, name="directory"),
                          threading.Thread(target=self._records, args=(records, state), daemon=True, name="records")]
@@ -66,7 +66,7 @@ class KafkaLink:
         finally:
             feed.close()
 
-    def _records(self, records: Subscriber, state: ApiState) -> None:
+    def _records(self, records: GroupConsumer, state: ApiState) -> None:
         try:
             while not self._stop.is_set():
                 messages = self._guarded(state, lambda: records.poll(200))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
@@ -20,6 +20,12 @@ from exchange.core.message import Headers, Message
 from exchange.errors import TransportError
 
 Partition = tuple[str, int]
+
+
+class GroupMember(Protocol):
+    """What a transaction needs of the consumer whose offsets it commits."""
+
+    def group_metadata(self) -> Any: ...
 
 
 @contextmanager
@@ -94,7 +100,7 @@ class TransactionalPublisher(Publisher):
         with translated("beginning a transaction"):
             self._producer.begin_transaction()
 
-    def commit(self, offsets: Mapping[Partition, int], group: Subscriber) -> None:
+    def commit(self, offsets: Mapping[Partition, int], group: GroupMember) -> None:
         """Commit the transaction, including the consumed `offsets` (next offset to read)."""
         committed = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in offsets.items()}
         with translated("committing a transaction"):

@@ -15,7 +15,7 @@ from exchange.core.directory_codec import from_json, to_json
 from exchange.core.directory_view import DirectoryView
 from exchange.core.message import Message
 from exchange.errors import DirectoryError
-from exchange.kafka.client import Publisher, Reader
+from exchange.kafka.transport import Producer, TopicReader
 
 InvalidHandler = Callable[[Message, DirectoryError], None]
 
@@ -27,10 +27,10 @@ def _ignore(message: Message, error: DirectoryError) -> None:
 class DirectoryFeed:
     """Applies `gov.directory` to a view; reports which resources' sharing changed."""
 
-    def __init__(self, bootstrap: str, view: DirectoryView, topic: str, *, on_invalid: InvalidHandler = _ignore,
+    def __init__(self, reader: TopicReader, view: DirectoryView, *, on_invalid: InvalidHandler = _ignore,
                  on_event: Callable[[DirectoryEvent], None] | None = None) -> None:
         self.view = view
-        self._reader = Reader(bootstrap, [topic])
+        self._reader = reader
         self._on_invalid = on_invalid
         self._on_event = on_event
 
@@ -60,7 +60,7 @@ class DirectoryFeed:
         self._reader.close()
 
 
-def publish(publisher: Publisher, topic: str, events: Iterable[DirectoryEvent]) -> int:
+def publish(publisher: Producer, topic: str, events: Iterable[DirectoryEvent]) -> int:
     """Write directory events, keyed `<kind>/<id>`, and wait until the broker has them all."""
     count = 0
     for event in events:

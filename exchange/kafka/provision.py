@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from exchange.core.catalogue import Catalogue, seed_events
 from exchange.core.directory_view import DirectoryView
 from exchange.core.topics import Topics
-from exchange.kafka.admin import Admin
-from exchange.kafka.client import Publisher
 from exchange.kafka.directory_feed import DirectoryFeed, publish
+from exchange.kafka.transport import Transport
 
 
 @dataclass(frozen=True)
@@ -21,10 +20,11 @@ class Provisioned:
     directory_events: int
 
 
-def read_directory(bootstrap: str, topics: Topics, catalogue: Catalogue, timeout_s: float = 30.0) -> DirectoryView:
+def read_directory(transport: Transport, topics: Topics, catalogue: Catalogue,
+                   timeout_s: float = 30.0) -> DirectoryView:
     """The directory as `<ns>.directory` holds it now."""
     view = DirectoryView(catalogue.departments)
-    feed = DirectoryFeed(bootstrap, view, topics.directory)
+    feed = DirectoryFeed(transport.reader([topics.directory]), view)
     try:
         feed.catch_up(timeout_s)
     finally:
@@ -32,17 +32,17 @@ def read_directory(bootstrap: str, topics: Topics, catalogue: Catalogue, timeout
     return view
 
 
-def provision(bootstrap: str, topics: Topics, catalogue: Catalogue, *, partitions: int = 3,
+def provision(transport: Transport, topics: Topics, catalogue: Catalogue, *, partitions: int = 3,
               at: datetime | None = None) -> Provisioned:
     """Create the missing topics and publish the catalogue entries the directory lacks. Idempotent."""
-    admin = Admin(bootstrap)
+    admin = transport.admin()
     try:
         created = admin.ensure_topics(topics.control(partitions) + topics.sources(catalogue.resources, partitions))
     finally:
         admin.close()
-    view = read_directory(bootstrap, topics, catalogue)
+    view = read_directory(transport, topics, catalogue)
     events = seed_events(catalogue, view, at or datetime.now(UTC))
-    publisher = Publisher(bootstrap)
+    publisher = transport.producer()
     try:
         count = publish(publisher, topics.directory, events)
     finally:

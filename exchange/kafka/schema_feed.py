@@ -11,13 +11,13 @@ import json
 
 from exchange.core.codec import SchemaRegistry
 from exchange.errors import GovxError
-from exchange.kafka.client import Publisher, Reader
+from exchange.kafka.transport import Producer, TopicReader
 
 
 class SchemaPublisher:
     """Writes each schema of a registry to `gov.schemas` once."""
 
-    def __init__(self, publisher: Publisher, topic: str) -> None:
+    def __init__(self, publisher: Producer, topic: str) -> None:
         self._publisher = publisher
         self._topic = topic
         self._published: set[int] = set()
@@ -33,9 +33,9 @@ class SchemaPublisher:
         return len(fresh)
 
 
-def load_published(bootstrap: str, topic: str, registry: SchemaRegistry, timeout_s: float = 30.0) -> int:
-    """Register every schema on `<ns>.schemas` into `registry`; return how many were read."""
-    reader = Reader(bootstrap, [topic])
+def load_published(reader: TopicReader, registry: SchemaRegistry, timeout_s: float = 30.0) -> int:
+    """Register every schema `reader` (on `<ns>.schemas`) holds into `registry`, then close it;
+    return how many were read."""
     try:
         messages = reader.read_to_end(timeout_s)
     finally:

@@ -21,6 +21,7 @@ from exchange.core.regions import Level, nodes
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
 from exchange.kafka.admin import ping
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.metrics import Metrics
 from exchange.runtime.service import configure_logging
 from exchange.runtime.settings import load_settings
@@ -41,7 +42,7 @@ def api(
     keys = Keys.load(settings.api_keys_file)
     catalogue = load_catalogue()
     topics = Topics(settings.topic_namespace)
-    link = KafkaLink(settings.bootstrap, topics)
+    link = KafkaLink(kafka_transport(settings.bootstrap), topics)
     state = ApiState(catalogue.departments, publish=link.publish, metrics=Metrics(CollectorRegistry()),
                      clock=lambda: datetime.now(UTC).astimezone(), topics=topics,
                      deadline_days=settings.approval_deadline_days)

@@ -9,6 +9,7 @@ from rich.table import Table
 from exchange.core.catalogue import load_catalogue
 from exchange.core.topics import Topics
 from exchange.kafka.provision import provision, read_directory
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.settings import load_settings
 
 app = typer.Typer(help="The shared directory (共享目录) on the cluster.", no_args_is_help=True)
@@ -20,7 +21,7 @@ def seed() -> int:
     """Create the exchange's topics and publish the catalogue entries and default grants the
     directory lacks. Idempotent: a grant revoked since is never revived."""
     settings = load_settings()
-    done = provision(settings.bootstrap, Topics(settings.topic_namespace), load_catalogue(),
+    done = provision(kafka_transport(settings.bootstrap), Topics(settings.topic_namespace), load_catalogue(),
                      partitions=settings.partitions)
     console.print(f"created {len(done.topics_created)} topic(s); published {done.directory_events} directory event(s)")
     return 0
@@ -30,7 +31,7 @@ def seed() -> int:
 def show() -> int:
     """List the resources in the directory with their sharing type and active grants."""
     settings = load_settings()
-    view = read_directory(settings.bootstrap, Topics(settings.topic_namespace), load_catalogue())
+    view = read_directory(kafka_transport(settings.bootstrap), Topics(settings.topic_namespace), load_catalogue())
     table = Table("resource", "名称", "sharing", "grants", title=f"directory ({view.events_applied} events)")
     for resource in sorted(view.resources.values(), key=lambda r: r.id):
         table.add_row(resource.id, resource.name, resource.sharing.value, str(len(view.grants_on(resource.id))))

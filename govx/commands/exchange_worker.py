@@ -6,6 +6,7 @@ import os
 
 import typer
 
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import load_settings
 from exchange.worker import Worker, WorkerConfig
@@ -27,13 +28,13 @@ def exchange(
     """
     configure_logging(log_level)
     settings = load_settings()
-    config = WorkerConfig(settings.bootstrap, worker_id, group=settings.exchange_group,
+    config = WorkerConfig(worker_id, group=settings.exchange_group,
                           namespace=settings.topic_namespace, max_batch=max_batch,
                           batch_delay_s=batch_delay_ms / 1000)
     stop = stop_on_signals()
     port = settings.metrics_port if metrics_port is None else metrics_port
     with metrics_server(settings.metrics_host, port) as (metrics, bound):
-        worker = Worker(config, metrics)
+        worker = Worker(config, metrics, kafka_transport(settings.bootstrap))
         worker.run(stop, lambda: announce_ready(role="exchange", worker_id=worker_id, metrics_port=bound,
                                                 pid=os.getpid()))
     return 0

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from exchange.core.message import Message
 from exchange.core.topics import Topics
 from exchange.kafka.client import Reader
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.metrics import Metrics
 from exchange.worker import Worker, WorkerConfig
 
@@ -40,9 +41,9 @@ def read_until(bootstrap: str, topic: str, done: Callable[[list[Message]], bool]
 def running_worker(bootstrap: str, topics: Topics, worker_id: str = "0",
                    metrics: Metrics | None = None) -> Iterator[Worker]:
     """An exchange worker in a thread for the duration of the block; stopped and joined after."""
-    config = WorkerConfig(bootstrap, worker_id, group=f"{topics.namespace}-exchange", namespace=topics.namespace,
+    config = WorkerConfig(worker_id, group=f"{topics.namespace}-exchange", namespace=topics.namespace,
                           poll_ms=100)
-    worker = Worker(config, metrics or Metrics(CollectorRegistry()))
+    worker = Worker(config, metrics or Metrics(CollectorRegistry()), kafka_transport(bootstrap))
     stop, ready, failure = threading.Event(), threading.Event(), []
 
     def work() -> None:

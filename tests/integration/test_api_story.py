@@ -41,6 +41,7 @@ from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin, ping
 from exchange.kafka.client import Publisher, Reader
 from exchange.kafka.provision import provision
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.metrics import Metrics
 from tests.integration.kafka_helpers import running_worker
 from tests.support import citizen_id, death_certificate
@@ -52,7 +53,7 @@ KEYS = {EDUCATION.id: "education-key-0123456789abcdef", HEALTH.id: "health-key-0
 
 
 def wired_app(bootstrap: str, topics: Topics, catalogue: Catalogue) -> tuple[FastAPI, KafkaLink]:
-    link = KafkaLink(bootstrap, topics)
+    link = KafkaLink(kafka_transport(bootstrap), topics)
     state = ApiState(catalogue.departments, publish=link.publish, metrics=Metrics(CollectorRegistry()),
                      clock=lambda: datetime.now(UTC), topics=topics)
     link.start(state)
@@ -61,7 +62,7 @@ def wired_app(bootstrap: str, topics: Topics, catalogue: Catalogue) -> tuple[Fas
 
 @pytest.fixture
 def api(bootstrap: str, topics: Topics, catalogue: Catalogue) -> Iterator[TestClient]:
-    provision(bootstrap, topics, catalogue, partitions=1)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=1)
     app, link = wired_app(bootstrap, topics, catalogue)
     try:
         with TestClient(app) as client:
@@ -163,7 +164,7 @@ def test_apply_approve_deliver_lookup_revoke(api: TestClient, bootstrap: str, to
 def test_the_api_keeps_to_its_openapi_document(bootstrap: str, topics: Topics, catalogue: Catalogue) -> None:
     """Every operation, with generated valid and invalid requests, as each kind of caller: never a 5xx,
     never a status, body or content type the document does not declare."""
-    provision(bootstrap, topics, catalogue, partitions=1)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=1)
     app, link = wired_app(bootstrap, topics, catalogue)
     try:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -15,6 +15,7 @@ from exchange.core.envelope import parse
 from exchange.core.topics import Topics
 from exchange.kafka.client import Publisher, Reader
 from exchange.kafka.provision import provision
+from exchange.kafka.transport import kafka_transport
 from producers.rate import RateProfile
 from producers.simulator import Simulator, Source
 from producers.world import originating_departments
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 def test_a_city_runs_all_departments_and_every_death_has_its_cancellation(
         bootstrap: str, topics: Topics, catalogue: Catalogue) -> None:
-    provision(bootstrap, topics, catalogue, partitions=2)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=2)
     sources = [Source("441800", department, RateProfile.build(3.0, 4.0))
                for department in originating_departments("441800", catalogue)]
     publisher = Publisher(bootstrap)

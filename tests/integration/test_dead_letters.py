@@ -12,6 +12,7 @@ from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
 from exchange.kafka.client import Publisher
 from exchange.kafka.provision import provision
+from exchange.kafka.transport import kafka_transport
 from producers.faults import EXPECTED_REASON, Fault
 from producers.publish import EventFactory
 from producers.world import World
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 def test_every_kind_of_bad_event_is_dead_lettered_with_its_reason(bootstrap: str, topics: Topics,
                                                                    catalogue: Catalogue) -> None:
-    provision(bootstrap, topics, catalogue, partitions=2)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=2)
     world = World("440106", catalogue, seed=9, clock_origin=datetime.now(UTC), pool_size=60)
     publisher = Publisher(bootstrap)
     sent: dict[str, Fault | None] = {}
@@ -51,7 +52,7 @@ def test_every_kind_of_bad_event_is_dead_lettered_with_its_reason(bootstrap: str
 
 
 def test_dead_letters_keep_the_original_bytes_untouched(bootstrap: str, topics: Topics, catalogue: Catalogue) -> None:
-    provision(bootstrap, topics, catalogue, partitions=1)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=1)
     world = World("441802", catalogue, seed=4, clock_origin=datetime.now(UTC), pool_size=40)
     factory = EventFactory(catalogue, topics, random.Random(1), bad_share=1.0, faults=[Fault.BAD_CHECKSUM])
     event = factory.publication(world.chain_of("death", 0.0)[0], "441802", datetime.now(UTC)).event
@@ -67,7 +68,7 @@ def test_dead_letters_keep_the_original_bytes_untouched(bootstrap: str, topics: 
 
 def test_a_malformed_directory_event_is_dead_lettered_by_the_directory_guard(bootstrap: str, topics: Topics,
                                                                               catalogue: Catalogue) -> None:
-    provision(bootstrap, topics, catalogue, partitions=1)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=1)
     publisher = Publisher(bootstrap)
     publisher.send(topics.directory, b'{"kind": "grant", "entity": {"id": "broken"}}', key=b"grant/broken")
     publisher.flush()

@@ -20,6 +20,7 @@ from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Reader
 from exchange.kafka.provision import provision, read_directory
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.ledger import Produced
 from loadtest.expected import expected_deliveries, terms_of
 from loadtest.processes import Children
@@ -59,10 +60,10 @@ def produce_steadily(bootstrap: str, events: list[SourceEvent], per_second: floa
 
 def test_sigkill_of_a_worker_loses_and_duplicates_nothing(bootstrap: str, topics: Topics, catalogue: Catalogue,
                                                           tmp_path: Path, env_without_govx: dict[str, str]) -> None:
-    provision(bootstrap, topics, catalogue, partitions=4)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=4)
     events = build_events(catalogue, topics, 3000)
     expected = expected_deliveries([as_produced(e) for e in events],
-                                   terms_of(read_directory(bootstrap, topics, catalogue)))
+                                   terms_of(read_directory(kafka_transport(bootstrap), topics, catalogue)))
     admin = Admin(bootstrap)
     admin.ensure_topics(topics.inboxes({_node(consumer) for _, consumer in expected}))
     admin.close()

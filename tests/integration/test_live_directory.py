@@ -19,6 +19,7 @@ from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Reader
 from exchange.kafka.directory_feed import publish
 from exchange.kafka.provision import provision, read_directory
+from exchange.kafka.transport import kafka_transport
 from tests.integration.kafka_helpers import running_worker
 from tests.support import citizen_id, death_certificate
 
@@ -72,11 +73,11 @@ def _until(probe: Probe, wanted: bool, timeout_s: float = 30.0) -> float:
 
 def test_an_approval_takes_effect_within_seconds_and_a_revocation_stops_deliveries(
         bootstrap: str, topics: Topics, catalogue: Catalogue) -> None:
-    provision(bootstrap, topics, catalogue, partitions=1)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=1)
     admin = Admin(bootstrap)
     admin.ensure_topics(topics.inboxes([POLICE, EDUCATION]))
     admin.close()
-    view = read_directory(bootstrap, topics, catalogue)
+    view = read_directory(kafka_transport(bootstrap), topics, catalogue)
     approved = replace(view.grant("death-to-gongan@440106"), id="approved-jiaoyu@440106", consumer=EDUCATION,
                        origin=GrantOrigin.APPROVAL, application="app-test")
     probe = Probe(bootstrap, topics, catalogue)

@@ -35,6 +35,7 @@ from exchange.core.events import build_event
 from exchange.core.topics import Topics
 from exchange.kafka.client import Publisher
 from exchange.kafka.provision import provision
+from exchange.kafka.transport import kafka_transport
 from exchange.runtime.service import metrics_server
 from tests.integration.kafka_helpers import running_worker
 from tests.support import citizen_id, death_certificate
@@ -114,7 +115,7 @@ def live_worker(bootstrap: str, catalogue: Catalogue) -> Iterator[LiveWorker]:
     """An exchange worker on a fresh namespace, its /metrics on a free port, after it consumed
     40 valid death certificates and one with a corrupt body (dead-lettered)."""
     topics = Topics(f"t{uuid.uuid4().hex[:10]}")
-    provision(bootstrap, topics, catalogue, partitions=3)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=3)
     resource = catalogue.resources["death_certificate"]
     schema = SchemaRegistry().register(resource.definition)
     rng = random.Random(7)

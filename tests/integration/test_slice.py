@@ -16,6 +16,7 @@ from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher
 from exchange.kafka.provision import provision
 from exchange.kafka.schema_feed import load_published
+from exchange.kafka.transport import kafka_transport
 from tests.integration.kafka_helpers import read_until, running_worker
 from tests.support import NOW, citizen_id, death_certificate
 
@@ -25,7 +26,7 @@ MEDICAL = {"cause_of_death", "underlying_cause", "icd10_code", "diagnosis_basis"
 
 def test_death_certificates_reach_the_city_police_without_the_cause_of_death(
         bootstrap: str, topics: Topics, catalogue: Catalogue) -> None:
-    provision(bootstrap, topics, catalogue, partitions=3)
+    provision(kafka_transport(bootstrap), topics, catalogue, partitions=3)
     police = Node("440100", "gongan")
     admin = Admin(bootstrap)
     admin.ensure_topics(topics.inboxes([police]))
@@ -49,7 +50,7 @@ def test_death_certificates_reach_the_city_police_without_the_cause_of_death(
     ids = [dict(m.headers)["ce_id"].decode() for m in received]
     assert sorted(ids) == sorted(sent)
     registry = SchemaRegistry()
-    load_published(bootstrap, topics.schemas, registry)
+    load_published(kafka_transport(bootstrap).reader([topics.schemas]), registry)
     by_id = {e.envelope.id: e for e in events}
     for message in received:
         _, record = decode(registry, message.value)
