@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from xml.etree import ElementTree  # noqa: S405 — builds XML, never parses any
 
 from loadtest.compare import Comparison, Row, Thresholds
@@ -39,12 +40,13 @@ def lines(comparison: Comparison, thresholds: Thresholds) -> list[str]:
 def junit(comparison: Comparison) -> str:
     """One JUnit test suite, one test case per check of the verdict."""
     suite = ElementTree.Element("testsuite", name="govx report compare", tests=str(len(comparison.checks)),
-                                failures=str(len(comparison.failures)), errors="0", skipped="0")
+                                failures=str(len(comparison.failures)), errors="0", skipped="0", time="0",
+                                timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"))
     properties = ElementTree.SubElement(suite, "properties")
     for name, value in (("base", comparison.base), ("new", comparison.new)):
         ElementTree.SubElement(properties, "property", name=name, value=value)
     for check in comparison.checks:
-        case = ElementTree.SubElement(suite, "testcase", classname="govx.loadtest", name=check.name)
+        case = ElementTree.SubElement(suite, "testcase", classname="govx.loadtest", name=check.name, time="0")
         if check.failure:
             ElementTree.SubElement(case, "failure", message=check.failure, type="regression").text = check.failure
     table = ElementTree.SubElement(suite, "system-out")

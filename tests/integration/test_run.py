@@ -139,11 +139,12 @@ def test_ctrl_c_stops_the_run_and_still_writes_a_partial_report(tmp_path: Path, 
     assert "interrupted" in (report / "summary.txt").read_text(encoding="utf-8")
 
 
-# The release gate. The thresholds below are wide because this shared 2-core machine is noisy (two
-# runs of the same scenario were seen 330 ms and 1080 ms apart at p99); the planted slowdown — every
-# exchange batch held 3 s — puts every delivery at 3 s or more and stretches the run by the drain.
+# The release gate. The thresholds below are wide because this shared 2-core machine is noisy: two
+# runs of this 4 s scenario were seen 312 ms and 1 913 ms apart at p99, the second's producer having
+# stalled for a second (publish delay p99 1 132 ms). The planted slowdown — every exchange batch held
+# 5 s — puts every delivery at 5 s or more and doubles the run's length by the drain.
 GATE = '\nbaseline = "{baseline}"\n'
-THRESHOLDS = "\n[thresholds]\nmax_p99_regression = 1.0\nmin_p99_change_ms = 1000\nmax_throughput_drop = 0.2\n"
+THRESHOLDS = "\n[thresholds]\nmax_p99_regression = 1.0\nmin_p99_change_ms = 2500\nmax_throughput_drop = 0.3\n"
 
 
 def _gated_run(folder: Path, baseline: Path, name: str, extra: str = "") -> tuple[int, Path]:
@@ -164,11 +165,11 @@ def test_a_second_run_of_the_same_scenario_is_within_the_thresholds_of_the_first
 
 
 def test_a_throttled_exchange_is_flagged_as_a_regression(finished_run: Path, tmp_path: Path) -> None:
-    status, junit = _gated_run(tmp_path, finished_run, "throttled", "exchange_batch_delay_ms = 3000\n")
+    status, junit = _gated_run(tmp_path, finished_run, "throttled", "exchange_batch_delay_ms = 5000\n")
     assert status == 1
     text = junit.read_text(encoding="utf-8")
     assert "<failure" in text and ("p99 latency grew" in text or "dropped" in text)
     throttled = _report(tmp_path / "throttled")
-    assert throttled["ok"] and throttled["latency_ms"]["p50"] >= 3000
-    assert throttled["batch_processing_ms"]["p50"] >= 2500
-    assert throttled["run"]["settings"]["exchange_batch_delay_ms"] == 3000
+    assert throttled["ok"] and throttled["latency_ms"]["p50"] >= 5000
+    assert throttled["batch_processing_ms"]["p50"] >= 4000
+    assert throttled["run"]["settings"]["exchange_batch_delay_ms"] == 5000
