@@ -24,21 +24,19 @@ from typing import Any
 from exchange.errors import ConfigError
 from loadtest.percentiles import LABELS
 
-# (path in report.json, label, unit, whether more is better)
-FIGURES: tuple[tuple[str, str, str, bool], ...] = (
-    ("events_produced", "events produced", "", True),
-    ("deliveries", "deliveries", "", True),
-    ("throughput_events_per_s", "throughput", "events/s", True),
-    ("deliveries_per_s", "delivery rate", "deliveries/s", True),
-    *((f"latency_ms.{key}", f"e2e latency {label}", "ms", False) for key, label in LABELS.items()),
-    *((f"publish_delay_ms.{key}", f"publish delay {label}", "ms", False) for key in ("p50", "p99", "max")
-      for label in [LABELS[key]]),
-    *((f"batch_processing_ms.{key}", f"batch time {label}", "ms", False) for key in ("p50", "p99", "max")
-      for label in [LABELS[key]]),
-    ("lost", "lost", "", False),
-    ("duplicates", "duplicated", "", False),
-    ("unexpected", "unexpected", "", False),
-    ("violations", "beyond grant", "", False),
+# (path in report.json, label, unit)
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("events_produced", "events produced", ""),
+    ("deliveries", "deliveries", ""),
+    ("throughput_events_per_s", "throughput", "events/s"),
+    ("deliveries_per_s", "delivery rate", "deliveries/s"),
+    *((f"latency_ms.{key}", f"e2e latency {label}", "ms") for key, label in LABELS.items()),
+    *((f"publish_delay_ms.{key}", f"publish delay {LABELS[key]}", "ms") for key in ("p50", "p99", "max")),
+    *((f"batch_processing_ms.{key}", f"batch time {LABELS[key]}", "ms") for key in ("p50", "p99", "max")),
+    ("lost", "lost", ""),
+    ("duplicates", "duplicated", ""),
+    ("unexpected", "unexpected", ""),
+    ("violations", "beyond grant", ""),
 )
 
 
@@ -122,7 +120,7 @@ def figure(report: Mapping[str, Any], key: str) -> float | None:
 
 def compare(base: Mapping[str, Any], new: Mapping[str, Any], thresholds: Thresholds, *, base_name: str = "BASE",
             new_name: str = "NEW") -> Comparison:
-    rows = tuple(Row(key, label, unit, figure(base, key), figure(new, key)) for key, label, unit, _ in FIGURES)
+    rows = tuple(Row(key, label, unit, figure(base, key), figure(new, key)) for key, label, unit in FIGURES)
     by_key = {row.key: row for row in rows}
     checks = (Check("nothing lost, duplicated or misdelivered", _losses(new)),
               Check("end-to-end p99 latency within threshold", _p99(by_key["latency_ms.p99"], thresholds)),

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
+from loadtest.scrape import quantile
+
 STANDARD = (("p50", 50.0), ("p75", 75.0), ("p95", 95.0), ("p99", 99.0), ("p999", 99.9), ("p9999", 99.99))
 LABELS = {"p50": "p50", "p75": "p75", "p95": "p95", "p99": "p99", "p999": "p99.9", "p9999": "p99.99", "max": "max"}
 
@@ -54,22 +56,6 @@ def distribution(values: Iterable[float], steps_per_decade: int = 20) -> list[li
     return [*points, [100.0, float(ordered[-1])]]
 
 
-def bucket_quantile(window: Sequence[tuple[float, float]], q: float) -> float:
-    """The `q` quantile of cumulative (upper bound, count) pairs, interpolated within its bucket."""
-    total = window[-1][1] if window else 0.0
-    if total <= 0:
-        return 0.0
-    lower_bound, lower_count = 0.0, 0.0
-    for bound, count in window:
-        if count >= q * total:
-            if math.isinf(bound):
-                return lower_bound
-            share = (q * total - lower_count) / max(count - lower_count, 1e-9)
-            return lower_bound + (bound - lower_bound) * share
-        lower_bound, lower_count = bound, count
-    return window[-1][0]
-
-
 def summarise_buckets(now: Mapping[float, float], before: Mapping[float, float] | None = None,
                       *, scale: float = 1.0) -> dict[str, float]:
     """The standard percentiles of the observations a cumulative histogram gained since `before`.
@@ -79,7 +65,8 @@ def summarise_buckets(now: Mapping[float, float], before: Mapping[float, float] 
     """
     before = before or {}
     window = sorted((bound, max(count - before.get(bound, 0.0), 0.0)) for bound, count in now.items())
-    summary = {name: bucket_quantile(window, share / 100) * scale for name, share in STANDARD}
+    estimates = {name: quantile(now, before, share / 100) for name, share in STANDARD}
+    summary = {name: 0.0 if math.isnan(value) else value * scale for name, value in estimates.items()}
     summary["max"] = _highest_bound(window) * scale
     summary["count"] = window[-1][1] if window else 0.0
     return summary

@@ -59,7 +59,7 @@ def run(
     run_id = f"run-{chosen.name}-{time.strftime('%Y%m%d-%H%M%S')}"[:41]
     folder = report or Path("reports") / run_id
     options = RunOptions(chosen, folder, _broker(settings), run_id, keep_topics=keep_topics, live=live)
-    console.print(f"[bold]{chosen.name}[/]: {chosen.headline}  →  {folder}", highlight=False)
+    console.print(f"[bold]{chosen.name}[/]: {chosen.headline}  →  {folder}", highlight=False, soft_wrap=True)
     result = Run(options, catalogue, console).execute()
     console.print()
     console.print("\n".join(summary_lines(result)), highlight=False, soft_wrap=True)
