@@ -67,14 +67,16 @@ def figures(report: Report) -> dict[str, go.Figure]:
     delivering = [row for row in report.timeline if row.get("delivered")]
     return {
         "throughput": _lines(report.timeline, {"produced": "produced", "delivered": "delivered",
-                                               "dead_lettered": "dead-lettered"}, yaxis_title="per second"),
+                                               "dead_lettered": "dead-lettered"}, yaxis_title="per second",
+                             yaxis_rangemode="tozero"),
         "latency": _lines(delivering, LABELS, yaxis_title="end-to-end latency (ms)",
                           yaxis_type="log"),
         "distribution": distribution_figure({"end-to-end latency": report.latency_distribution,
                                              "publish delay": report.publish_delay_distribution}),
-        "lag": _lines(report.scraped, {"lag_exchange": "exchange (records behind)"}, yaxis_title="records"),
+        "lag": _lines(report.scraped, {"lag_exchange": "exchange (records behind)"}, yaxis_title="records",
+                      yaxis_rangemode="tozero"),
         "batches": _lines(report.scraped, {"batch_p50": "p50", "batch_p99": "p99", "batch_max": "max (bucket)"},
-                          yaxis_title="ms per batch"),
+                          yaxis_title="ms per batch", yaxis_rangemode="tozero"),
     }
 
 
