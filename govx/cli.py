@@ -21,6 +21,7 @@ from govx.commands import (
     kafka,
     produce,
     registry,
+    report,
     run,
     sample,
 )
@@ -48,7 +49,7 @@ app.command(name="exchange")(exchange_worker.exchange)
 app.command(name="produce")(produce.produce)
 app.command(name="consume")(consume.consume)
 app.command(name="run")(run.run)
-app.command(name="report")(run.report)
+app.add_typer(report.app, name="report")
 app.command(name="api")(api.api)
 app.command(name="api-keys")(api.api_keys)
 app.command(name="registry")(registry.registry)
