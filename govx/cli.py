@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from exchange.errors import GovxError
-from govx.commands import api, bench, consume, directory, exchange_worker, ids, kafka, produce, run
+from govx.commands import api, bench, consume, directory, exchange_worker, ids, kafka, principals, produce, run
 
 
 def _exit_with_result(result: object, **_: object) -> None:
@@ -30,6 +30,7 @@ app.add_typer(kafka.app, name="kafka")
 app.add_typer(ids.app, name="id")
 app.add_typer(directory.app, name="directory")
 app.add_typer(bench.app, name="bench")
+app.add_typer(principals.app, name="principals")
 app.command(name="exchange")(exchange_worker.exchange)
 app.command(name="produce")(produce.produce)
 app.command(name="consume")(consume.consume)

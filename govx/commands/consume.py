@@ -6,7 +6,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import typer
@@ -16,62 +16,93 @@ from consumers.receiver import Receiver
 from exchange.core.catalogue import load_catalogue
 from exchange.core.directory import Node
 from exchange.core.directory_view import DirectoryView
+from exchange.core.security import node_principal
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
 from exchange.kafka.directory_feed import DirectoryFeed
-from exchange.kafka.transport import kafka_transport
+from exchange.kafka.transport import Transport, kafka_transport
 from exchange.runtime.ledger import LedgerWriter
+from exchange.runtime.metrics import Metrics
+from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
-from exchange.runtime.settings import load_settings
+from exchange.runtime.settings import Settings, load_settings
 
 console = Console(stderr=True)
 
 
+def _nodes(texts: Sequence[str], settings: Settings) -> list[Node]:
+    try:
+        nodes = [Node.parse(text) for text in texts]
+    except ValueError as exc:
+        raise ConfigError(f"--node: {exc}") from exc
+    if settings.security == "sasl" and not nodes:
+        raise ConfigError("on a secure cluster a receiver reads as department nodes: give --node (repeatable)")
+    return nodes
+
+
+def _transport(settings: Settings, node: Node | None) -> Transport:
+    """Plaintext: one transport for all; secure: each node authenticates as itself."""
+    principal = node_principal(node) if node is not None and settings.security == "sasl" else None
+    return kafka_transport(settings.bootstrap, client_security(settings, principal))
+
+
+def _receivers(settings: Settings, topics: Topics, nodes: list[Node], view: DirectoryView, metrics: Metrics,
+               writer: LedgerWriter | None, group: str | None) -> list[Receiver]:
+    """One receiver for every inbox (no nodes), else one per node, in the node's own group."""
+    if not nodes:
+        return [Receiver(_transport(settings, None), topics, view, metrics, ledger=writer, group=group)]
+    return [Receiver(_transport(settings, node), topics, view, metrics, ledger=writer,
+                     group=(group if len(nodes) == 1 else f"{group}-{node.division}-{node.department}")
+                     if group else topics.node_group(node), pattern=rf"^{re.escape(topics.inbox(node))}$")
+            for node in nodes]
+
+
 def consume(
     ledger: Path | None = typer.Option(None, help="append every delivery read to this JSON-lines ledger"),
-    node: str | None = typer.Option(None, help="read only this node's inbox, e.g. 440100/gongan (default: all)"),
-    group: str | None = typer.Option(None, help="consumer group (default: <namespace>-receivers)"),
+    node: list[str] = typer.Option([], help="read only this node's inbox, e.g. 440100/gongan (repeatable; "
+                                            "default: all inboxes; required on a secure cluster)"),
+    group: str | None = typer.Option(None, help="consumer group (default: <namespace>-receivers, or for a "
+                                                "node its own <namespace>-<division>-<department>)"),
     duration: float | None = typer.Option(None, min=0.1, help="stop after this many seconds (default: on SIGTERM)"),
     metrics_port: int = typer.Option(0, help="serve /metrics on this port (0 = any free port)"),
 ) -> int:
     """Receive deliveries, check each against its grant, dedupe by event id, and record them."""
     configure_logging("WARNING")
     settings = load_settings()
-    try:
-        only = None if node is None else Node.parse(node)
-    except ValueError as exc:
-        raise ConfigError(f"--node: {exc}") from exc
+    nodes = _nodes(node, settings)
     topics = Topics(settings.topic_namespace)
     stop = stop_on_signals()
     view = DirectoryView(load_catalogue().departments)
-    transport = kafka_transport(settings.bootstrap)
-    feed = DirectoryFeed(transport.reader([topics.directory]), view)
+    feed = DirectoryFeed(_transport(settings, nodes[0] if nodes else None).reader([topics.directory]), view)
     feed.catch_up()
-    pattern = None if only is None else rf"^{re.escape(topics.inbox(only))}$"
     writer = LedgerWriter(ledger) if ledger else None
     with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
-        receiver = Receiver(transport, topics, view, metrics, ledger=writer, group=group, pattern=pattern)
+        receivers = _receivers(settings, topics, nodes, view, metrics, writer, group)
         try:
-            _run(receiver, feed, stop, duration, lambda: announce_ready(role="receiver", metrics_port=port,
-                                                                         pid=os.getpid()))
+            _run(receivers, feed, stop, duration, lambda: announce_ready(role="receiver", metrics_port=port,
+                                                                          pid=os.getpid()))
         finally:
-            receiver.close()
+            for receiver in receivers:
+                receiver.close()
             feed.close()
             if writer is not None:
                 writer.close()
-    console.print(f"received {len(receiver.seen)} distinct deliveries, {receiver.duplicates} duplicate(s)")
+    console.print(f"received {sum(len(r.seen) for r in receivers)} distinct deliveries, "
+                  f"{sum(r.duplicates for r in receivers)} duplicate(s)")
     return 0
 
 
-def _run(receiver: Receiver, feed: DirectoryFeed, stop: threading.Event, duration: float | None,
+def _run(receivers: list[Receiver], feed: DirectoryFeed, stop: threading.Event, duration: float | None,
          ready: Callable[[], None]) -> None:
     """Poll the directory and the inboxes until stopped; say ready once partitions are assigned."""
     ends = time.monotonic() + duration if duration else float("inf")
     joined_by = time.monotonic() + 10
     announced = False
+    timeout_ms = max(200 // len(receivers), 5)
     while not stop.is_set() and time.monotonic() < ends:
         feed.poll(0)
-        receiver.poll(200)
-        if not announced and (receiver.assigned() or time.monotonic() > joined_by):
+        for receiver in receivers:
+            receiver.poll(timeout_ms)
+        if not announced and (all(r.assigned() for r in receivers) or time.monotonic() > joined_by):
             ready()
             announced = True
