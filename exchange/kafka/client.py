@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
@@ -23,6 +23,7 @@ from exchange.kafka.refusals import refused
 from exchange.kafka.sasl_probe import verify_credentials
 
 Partition = tuple[str, int]
+TOPIC_AUTHORIZATION_FAILED = 29
 
 
 class GroupMember(Protocol):
@@ -67,6 +68,21 @@ def _flatten(polled: Mapping[Any, Sequence[Any]]) -> list[Message]:
     return [_to_message(record) for records in polled.values() for record in records]
 
 
+def denied_topics(bootstrap: str, security: ClientSecurity, topics: Iterable[str]) -> list[str]:
+    """Which of `topics` the broker will not describe to this principal (a broker hides whether a
+    topic exists from a principal without Describe on it)."""
+    if not security.sasl:
+        return []
+    with translated("describing topics", security, "describe", "topics"):
+        client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="govx-admin",
+                                  **auth_config(bootstrap, security))
+        try:
+            described = client.describe_topics(sorted(topics))
+        finally:
+            client.close()
+    return [str(topic["name"]) for topic in described if topic["error_code"] == TOPIC_AUTHORIZATION_FAILED]
+
+
 def new_consumer(bootstrap: str, *, group_id: str | None, security: ClientSecurity = PLAINTEXT,
                  **extra: Any) -> Any:
     config = {"isolation_level": "read_committed", "enable_auto_commit": False, "auto_offset_reset": "earliest",
@@ -81,6 +97,7 @@ class Publisher:
     def __init__(self, bootstrap: str, *, linger_ms: int = 5, security: ClientSecurity = PLAINTEXT,
                  **extra: Any) -> None:
         self.security = security
+        self._failure: tuple[str, Exception] | None = None
         with translated(f"connecting a producer to {bootstrap}", security, "connect to", bootstrap):
             self._producer = KafkaProducer(
                 bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=linger_ms,
@@ -89,8 +106,22 @@ class Publisher:
 
     def send(self, topic: str, value: bytes | None, *, key: bytes | None = None,
              headers: Headers | list[tuple[str, bytes]] = (), timestamp_ms: int | None = None) -> None:
+        self._raise_failure()
         with translated(f"producing to {topic}", self.security, "write", f"topic {topic}"):
-            self._producer.send(topic, value=value, key=key, headers=list(headers), timestamp_ms=timestamp_ms)
+            future = self._producer.send(topic, value=value, key=key, headers=list(headers), timestamp_ms=timestamp_ms)
+        future.add_errback(self._record_failure, topic)
+
+    def _record_failure(self, topic: str, exc: Exception) -> None:
+        """A send that failed after it was queued (e.g. refused by an ACL): raised by the next call."""
+        if self._failure is None:
+            self._failure = (topic, exc)
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None and isinstance(self._failure[1], KafkaError):
+            topic, exc = self._failure
+            self._failure = None
+            with translated(f"producing to {topic}", self.security, "write", f"topic {topic}"):
+                raise exc
 
     def prepare(self, topics: Iterable[str]) -> None:
         """Fetch the metadata of `topics` now, so the first send to each does not wait for it."""
@@ -101,6 +132,7 @@ class Publisher:
     def flush(self, timeout_s: float | None = None) -> None:
         with translated("flushing the producer"):
             self._producer.flush(timeout=timeout_s)
+        self._raise_failure()
 
     def close(self, timeout_s: float = 10.0) -> None:
         with translated("closing the producer"):
@@ -117,7 +149,11 @@ class TransactionalPublisher(Publisher):
                          transaction_timeout_ms=transaction_timeout_ms, retry_backoff_ms=10)
         with translated(f"initialising transactions for {transactional_id}", security, "use",
                         f"transactional id {transactional_id}"):
-            self._producer.init_transactions()
+            try:
+                self._producer.init_transactions()
+            except KafkaError:
+                self._producer.close(timeout=1)
+                raise
 
     def begin(self) -> None:
         with translated("beginning a transaction"):
@@ -204,8 +240,8 @@ class Reader:
             parts = [TopicPartition(t, p) for t in topics for p in self._consumer.partitions_for_topic(t) or ()]
         missing = set(topics) - {tp.topic for tp in parts}
         if missing:
-            denied = sorted(missing & set(self._consumer._client.cluster.unauthorized_topics))
             self._consumer.close(autocommit=False)
+            denied = denied_topics(bootstrap, security, missing)
             if denied:
                 raise AuthorizationError(security.principal, "read", f"topic {', '.join(denied)}")
             raise TransportError(f"topic(s) {', '.join(sorted(missing))} do not exist", retriable=True)

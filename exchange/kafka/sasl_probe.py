@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import struct
-from functools import lru_cache
 
 from kafka.net.sasl.scram import SaslMechanismScram
 
@@ -51,17 +50,21 @@ def _authenticate(sock: socket.socket, security: ClientSecurity) -> str | None:
     return None
 
 
+_accepted: set[tuple[str, ClientSecurity]] = set()
+
+
 def verify_credentials(bootstrap: str, security: ClientSecurity, timeout_s: float = 5.0) -> None:
-    """Raise `AuthorizationError` if the broker refuses `security`'s password (checked once)."""
-    if security.sasl and security.protocol == "SASL_PLAINTEXT":
-        refusal = _refusal(bootstrap, security.username or "", security.password or "", timeout_s)
-        if refusal is not None:
-            raise AuthorizationError(security.principal, "authenticate to", bootstrap, refusal)
+    """Raise `AuthorizationError` if the broker refuses `security`'s password (an accepted one is
+    not checked again by this process)."""
+    if not security.sasl or security.protocol != "SASL_PLAINTEXT" or (bootstrap, security) in _accepted:
+        return
+    refusal = _refusal(bootstrap, security, timeout_s)
+    if refusal is not None:
+        raise AuthorizationError(security.principal, "authenticate to", bootstrap, refusal)
+    _accepted.add((bootstrap, security))
 
 
-@lru_cache(maxsize=64)
-def _refusal(bootstrap: str, username: str, password: str, timeout_s: float) -> str | None:
-    security = ClientSecurity.scram(username, password)
+def _refusal(bootstrap: str, security: ClientSecurity, timeout_s: float) -> str | None:
     for server in bootstrap.split(","):
         host, _, port = server.strip().rpartition(":")
         try:

@@ -7,6 +7,7 @@ import os
 import typer
 
 from exchange.kafka.transport import kafka_transport
+from exchange.runtime.metrics import counting_refusals
 from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import load_settings
@@ -33,6 +34,7 @@ def exchange(
     port = settings.metrics_port if metrics_port is None else metrics_port
     with metrics_server(settings.metrics_host, port) as (metrics, bound):
         worker = Worker(config, metrics, kafka_transport(settings.bootstrap, client_security(settings)))
-        worker.run(stop, lambda: announce_ready(role="exchange", worker_id=worker_id, metrics_port=bound,
-                                                pid=os.getpid()))
+        with counting_refusals(metrics):  # a refused password or ACL stops the worker, counted first
+            worker.run(stop, lambda: announce_ready(role="exchange", worker_id=worker_id, metrics_port=bound,
+                                                    pid=os.getpid()))
     return 0
