@@ -21,10 +21,11 @@ from rich.live import Live
 
 from exchange.core import regions
 from exchange.core.catalogue import Catalogue
+from exchange.core.directory import Node
+from exchange.core.security import PLAINTEXT, ClientSecurity, node_principal
 from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin, end_offsets
 from exchange.kafka.provision import provision, read_directory
-from exchange.kafka.transport import kafka_transport
 from loadtest.expected import GrantTerms, save_terms, terms_of
 from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters
 from loadtest.output import write_report
@@ -33,6 +34,7 @@ from loadtest.plan import ProducerPlan, SourcePlan
 from loadtest.processes import Child, Children, RunError
 from loadtest.progress import Progress
 from loadtest.report import Report
+from loadtest.run_access import RunAccess
 from loadtest.scenario import Scenario
 from loadtest.scrape import Samples, scrape
 
@@ -47,6 +49,8 @@ class RunOptions:
     namespace: str
     keep_topics: bool = False
     live: bool = True
+    security: ClientSecurity = PLAINTEXT  # the run's own (admin) principal on a secure cluster
+    secrets: Path | None = None  # the secrets file `govx principals provision` keeps
 
 
 class Run:
@@ -61,6 +65,8 @@ class Run:
         self.peak = PeakWatch(options.scenario.peak, options.scenario.base_rate) if options.scenario.peak else None
         self.interrupted = False
         self.final = Samples()
+        self.access = RunAccess(options.bootstrap, options.security, options.secrets, options.report_dir)
+        self.consumers: list[Node] = []
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
@@ -101,32 +107,37 @@ class Run:
     def _prepare(self) -> None:
         scenario = self.options.scenario
         self.progress.phase = "provisioning"
-        provision(kafka_transport(self.options.bootstrap), self.topics, self.catalogue, partitions=scenario.partitions)
-        view = read_directory(kafka_transport(self.options.bootstrap), self.topics, self.catalogue)
+        self.access.provision(self.catalogue, self.topics, f"{self.options.namespace}-x")
+        provision(self.access.transport(), self.topics, self.catalogue, partitions=scenario.partitions)
+        view = read_directory(self.access.transport(), self.topics, self.catalogue)
         terms = terms_of(view)
         self.options.report_dir.mkdir(parents=True, exist_ok=True)
         save_terms(terms, self.options.report_dir / "grants.json")
-        admin = Admin(self.options.bootstrap)
+        self.consumers = sorted({g.consumer for g in view.grants.values() if g.id in _receiving(terms, scenario)})
+        admin = self.access.admin()
         try:
-            admin.ensure_topics(self.topics.inboxes(
-                {g.consumer for g in view.grants.values() if g.id in _receiving(terms, scenario)}))
+            admin.ensure_topics(self.topics.inboxes(self.consumers))
         finally:
             admin.close()
 
     def _start(self) -> None:
         scenario, children = self.options.scenario, self.children
         self.progress.phase = "starting processes"
-        receivers = [children.start(f"receiver-{i}", "receiver", ["consume", "--ledger",
-                                    str(self.ledgers / f"receiver-{i}.jsonl")]) for i in range(scenario.receivers)]
+        receivers = [children.start(f"receiver-{i}", "receiver", [
+            "consume", "--ledger", str(self.ledgers / f"receiver-{i}.jsonl"),
+            *self.access.receiver_args(i, scenario.receivers, self.consumers)], self._receiver_env(i))
+            for i in range(scenario.receivers)]
         children.wait_ready(receivers)
         workers = [children.start(f"exchange-{i}", "exchange", ["exchange", "--worker-id", str(i),
-                                  "--metrics-port", "0"]) for i in range(scenario.workers)]
+                                  "--metrics-port", "0"], self.access.exchange_env(f"exchange-{i}"))
+                   for i in range(scenario.workers)]
         children.wait_ready(workers)
         start_s = time.time() + 3.0
         if self.peak is not None:
             self.peak.results.clear()
         producers = [children.start(f"producer-{i}", "producer", ["produce", "--plan", str(path), "--ledger",
-                                    str(self.ledgers / f"producer-{i}.jsonl")])
+                                    str(self.ledgers / f"producer-{i}.jsonl")],
+                                    self.access.producer_env(f"producer-{i}", path, self.catalogue))
                      for i, path in enumerate(self._plans(start_s))]
         children.wait_ready(producers)
         self.progress.phase = "producing"
@@ -185,8 +196,8 @@ class Run:
         self.progress.phase = "draining"
         deadline = time.monotonic() + timeout_s
         groups = {f"{self.options.namespace}-x": self._source_topics(),
-                  f"{self.options.namespace}-receivers": self._inbox_topics()}
-        admin = Admin(self.options.bootstrap)
+                  **self.access.receiver_groups(self.topics, self.consumers, self._inbox_topics())}
+        admin = self.access.admin()
         try:
             while not all(_caught_up(admin, self.options.bootstrap, g, t) for g, t in groups.items()):
                 self._refresh()
@@ -202,7 +213,7 @@ class Run:
         return [self.topics.source(resource) for resource in self.catalogue.resources]
 
     def _inbox_topics(self) -> list[str]:
-        admin = Admin(self.options.bootstrap)
+        admin = self.access.admin()
         try:
             return sorted(t for t in admin.topics() if t.startswith(f"{self.options.namespace}.dlv."))
         finally:
@@ -214,9 +225,10 @@ class Run:
         self.children.stop(self.children.of("receiver"))
         self.children.stop(self.children.of("exchange"))
         self.children.stop_all()
+        self.access.cleanup()
 
     def report(self) -> Report:
-        dead = read_dead_letters(self.options.bootstrap, self.topics.dlq)
+        dead = read_dead_letters(self.options.bootstrap, self.topics.dlq, self.options.security)
         save_dead_letters(dead, self.options.report_dir / "dead_letters.jsonl")
         skipped = {k: int(v) for k, v in self.final.by_label("govx_skips_total", "reason").items()}
         (self.options.report_dir / "skipped.json").write_text(json.dumps(skipped), encoding="utf-8")
@@ -227,11 +239,16 @@ class Run:
         return report
 
     def _delete_topics(self) -> None:
-        admin = Admin(self.options.bootstrap)
+        admin = self.access.admin()
         try:
             admin.delete_topics(t for t in admin.topics() if t.startswith(f"{self.options.namespace}."))
         finally:
             admin.close()
+
+
+    def _receiver_env(self, index: int) -> dict[str, str]:
+        nodes = self.access.receiver_nodes(index, self.options.scenario.receivers, self.consumers)
+        return self.access.env(f"receiver-{index}", [node_principal(node) for node in nodes])
 
 
 def _pause(seconds: float) -> None:
@@ -253,7 +270,7 @@ def _subtree(division: str) -> set[str]:
 
 
 def _caught_up(admin: Admin, bootstrap: str, group: str, topics: list[str]) -> bool:
-    ends = {part: end for part, end in end_offsets(bootstrap, topics).items() if end > 0}
+    ends = {part: end for part, end in end_offsets(bootstrap, topics, admin.security).items() if end > 0}
     committed = admin.committed(group)
     return all(committed.get(part, 0) >= end for part, end in ends.items())
 

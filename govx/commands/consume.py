@@ -46,15 +46,24 @@ def _transport(settings: Settings, node: Node | None) -> Transport:
     return kafka_transport(settings.bootstrap, client_security(settings, principal))
 
 
+def _ledgers(ledger: Path | None, nodes: list[Node]) -> list[LedgerWriter | None]:
+    """One ledger, or with several nodes one per node beside it (`<stem>.<division>-<department>.jsonl`)."""
+    if ledger is None:
+        return [None] * max(len(nodes), 1)
+    if len(nodes) <= 1:
+        return [LedgerWriter(ledger)]
+    return [LedgerWriter(ledger.with_name(f"{ledger.stem}.{n.division}-{n.department}{ledger.suffix}")) for n in nodes]
+
+
 def _receivers(settings: Settings, topics: Topics, nodes: list[Node], view: DirectoryView, metrics: Metrics,
-               writer: LedgerWriter | None, group: str | None) -> list[Receiver]:
+               writers: list[LedgerWriter | None], group: str | None) -> list[Receiver]:
     """One receiver for every inbox (no nodes), else one per node, in the node's own group."""
     if not nodes:
-        return [Receiver(_transport(settings, None), topics, view, metrics, ledger=writer, group=group)]
+        return [Receiver(_transport(settings, None), topics, view, metrics, ledger=writers[0], group=group)]
     return [Receiver(_transport(settings, node), topics, view, metrics, ledger=writer,
                      group=(group if len(nodes) == 1 else f"{group}-{node.division}-{node.department}")
                      if group else topics.node_group(node), pattern=rf"^{re.escape(topics.inbox(node))}$")
-            for node in nodes]
+            for node, writer in zip(nodes, writers, strict=True)]
 
 
 def consume(
@@ -75,9 +84,9 @@ def consume(
     view = DirectoryView(load_catalogue().departments)
     feed = DirectoryFeed(_transport(settings, nodes[0] if nodes else None).reader([topics.directory]), view)
     feed.catch_up()
-    writer = LedgerWriter(ledger) if ledger else None
+    writers = _ledgers(ledger, nodes)
     with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
-        receivers = _receivers(settings, topics, nodes, view, metrics, writer, group)
+        receivers = _receivers(settings, topics, nodes, view, metrics, writers, group)
         try:
             _run(receivers, feed, stop, duration, lambda: announce_ready(role="receiver", metrics_port=port,
                                                                           pid=os.getpid()))
@@ -85,8 +94,9 @@ def consume(
             for receiver in receivers:
                 receiver.close()
             feed.close()
-            if writer is not None:
-                writer.close()
+            for writer in writers:
+                if writer is not None:
+                    writer.close()
     console.print(f"received {sum(len(r.seen) for r in receivers)} distinct deliveries, "
                   f"{sum(r.duplicates for r in receivers)} duplicate(s)")
     return 0
@@ -94,15 +104,33 @@ def consume(
 
 def _run(receivers: list[Receiver], feed: DirectoryFeed, stop: threading.Event, duration: float | None,
          ready: Callable[[], None]) -> None:
-    """Poll the directory and the inboxes until stopped; say ready once partitions are assigned."""
+    """Poll the directory and the inboxes until stopped; say ready once partitions are assigned.
+    Several receivers (one per node) each poll in a thread of their own."""
     ends = time.monotonic() + duration if duration else float("inf")
     joined_by = time.monotonic() + 10
     announced = False
-    timeout_ms = max(200 // len(receivers), 5)
-    while not stop.is_set() and time.monotonic() < ends:
-        feed.poll(0)
-        for receiver in receivers:
-            receiver.poll(timeout_ms)
-        if not announced and (all(r.assigned() for r in receivers) or time.monotonic() > joined_by):
-            ready()
-            announced = True
+    done, failures = threading.Event(), list[BaseException]()
+    threads = [threading.Thread(target=_poll_until, args=(r, done, failures), daemon=True) for r in receivers[1:]]
+    for thread in threads:
+        thread.start()
+    try:
+        while not stop.is_set() and time.monotonic() < ends:
+            feed.poll(0)
+            receivers[0].poll(200)
+            if failures:
+                raise failures[0]
+            if not announced and (all(r.assigned() for r in receivers) or time.monotonic() > joined_by):
+                ready()
+                announced = True
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join(30)
+
+
+def _poll_until(receiver: Receiver, done: threading.Event, failures: list[BaseException]) -> None:
+    try:
+        while not done.is_set():
+            receiver.poll(200)
+    except BaseException as failure:  # re-raised by the main thread
+        failures.append(failure)
