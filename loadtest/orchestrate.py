@@ -244,6 +244,7 @@ class Run:
             admin.delete_topics(t for t in admin.topics() if t.startswith(f"{self.options.namespace}."))
         finally:
             admin.close()
+        self.access.revoke(self.catalogue, self.topics, f"{self.options.namespace}-x")
 
 
     def _receiver_env(self, index: int) -> dict[str, str]:

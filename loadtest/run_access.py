@@ -14,11 +14,12 @@ import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from exchange.core.access import catalogue_nodes
+from exchange.core.access import catalogue_nodes, namespace_prefixes
 from exchange.core.catalogue import Catalogue
 from exchange.core.directory import Node
 from exchange.core.security import EXCHANGE, ClientSecurity, node_principal
 from exchange.core.topics import Topics
+from exchange.kafka.access import ensure_acls
 from exchange.kafka.admin import Admin
 from exchange.kafka.principals import provision_principals
 from exchange.kafka.transport import Transport, kafka_transport
@@ -78,6 +79,15 @@ class RunAccess:
         if not self.secure:
             return {f"{topics.namespace}-receivers": inboxes}
         return {topics.node_group(node): [topics.inbox(node)] for node in consumers}
+
+    def revoke(self, catalogue: Catalogue, topics: Topics, exchange_group: str) -> None:
+        """Remove the namespace's ACLs once its topics are deleted (the principals stay)."""
+        if self.secure:
+            admin = self.admin()
+            try:
+                ensure_acls(admin, [], namespace_prefixes(catalogue.departments.values(), topics, exchange_group))
+            finally:
+                admin.close()
 
     def cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)

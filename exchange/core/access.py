@@ -78,6 +78,13 @@ def api_rules(topics: Topics) -> list[AccessRule]:
     return rules
 
 
+def namespace_prefixes(departments: Iterable[Department], topics: Topics, exchange_group: str) -> tuple[str, ...]:
+    """The resource names a namespace's rules are about: provisioning removes govx's ACLs under
+    these that no rule asks for, and leaves every other namespace alone (`gov` is not `gov-2`)."""
+    groups = [topics.node_group(node) for node in catalogue_nodes(departments)]
+    return (f"{topics.namespace}.", f"{topics.namespace}-api-", exchange_group, *groups)
+
+
 def access_rules(departments: Iterable[Department], resources: Iterable[Resource], topics: Topics,
                  exchange_group: str) -> list[AccessRule]:
     """Every rule of one namespace, sorted: the catalogue's nodes, the exchange and the API."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exchange.core.access import access_rules
+from exchange.core.access import access_rules, namespace_prefixes
 from exchange.core.catalogue import Catalogue
 from exchange.core.security import ClientSecurity
 from exchange.core.topics import Topics
@@ -21,7 +21,7 @@ def provision_principals(bootstrap: str, admin: ClientSecurity, secrets: Path, c
     missing passwords are generated into `secrets` (mode 0600)."""
     rules = access_rules(catalogue.departments.values(), catalogue.resources.values(), topics, exchange_group)
     passwords = ensure_passwords(secrets, sorted({rule.principal for rule in rules}))
-    prefixes = (f"{topics.namespace}.", f"{topics.namespace}-", exchange_group)
+    prefixes = namespace_prefixes(catalogue.departments.values(), topics, exchange_group)
     with closed_after(Admin(bootstrap, security=admin)) as client:
         return provision_access(client, rules, passwords, prefixes)
 

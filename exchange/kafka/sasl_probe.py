@@ -56,7 +56,8 @@ _accepted: set[tuple[str, ClientSecurity]] = set()
 def verify_credentials(bootstrap: str, security: ClientSecurity, timeout_s: float = 5.0) -> None:
     """Raise `AuthorizationError` if the broker refuses `security`'s password (an accepted one is
     not checked again by this process)."""
-    if not security.sasl or security.protocol != "SASL_PLAINTEXT" or (bootstrap, security) in _accepted:
+    scram = str(security.mechanism).startswith("SCRAM")
+    if not scram or security.protocol != "SASL_PLAINTEXT" or (bootstrap, security) in _accepted:
         return
     refusal = _refusal(bootstrap, security, timeout_s)
     if refusal is not None:

@@ -67,7 +67,7 @@ def client_security(settings: Settings, principal: str | None = None) -> ClientS
     if password is None:
         raise ConfigError(f"no password for {name}: set GOVX_SASL_PASSWORD, or run `govx principals provision` "
                           f"(secrets file {settings.secrets_path})")
-    return ClientSecurity.scram(name, password)
+    return ClientSecurity("SASL_PLAINTEXT", settings.sasl_mechanism, name, password)
 
 
 def admin_security(settings: Settings) -> ClientSecurity:

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     security: Literal["plaintext", "sasl"] = Field(
         default="plaintext", description="plaintext, or sasl: SASL/SCRAM-SHA-512 with ACLs (`govx kafka up --secure`)")
     principal: str | None = Field(default=None, description="SCRAM user this process authenticates as (sasl)")
+    sasl_mechanism: Literal["SCRAM-SHA-512", "PLAIN"] = Field(
+        default="SCRAM-SHA-512", description="SCRAM-SHA-512; PLAIN only for the compose cluster's internal listener")
     sasl_password: str | None = Field(default=None, repr=False,
                                       description="its password; default: looked up in the secrets file")
     secrets_file: Path | None = Field(default=None, description="SCRAM passwords (default <data dir>/secrets.json)")
