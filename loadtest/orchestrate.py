@@ -22,7 +22,7 @@ from rich.live import Live
 from exchange.core import regions
 from exchange.core.catalogue import Catalogue
 from exchange.core.directory import Node
-from exchange.core.security import PLAINTEXT, ClientSecurity, node_principal
+from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.core.topics import Topics
 from exchange.kafka.admin import Admin, end_offsets
 from exchange.kafka.provision import provision, read_directory
@@ -125,7 +125,8 @@ class Run:
         self.progress.phase = "starting processes"
         receivers = [children.start(f"receiver-{i}", "receiver", [
             "consume", "--ledger", str(self.ledgers / f"receiver-{i}.jsonl"),
-            *self.access.receiver_args(i, scenario.receivers, self.consumers)], self._receiver_env(i))
+            *self.access.receiver_args(i, scenario.receivers, self.consumers)],
+            self.access.receiver_env(i, scenario.receivers, self.consumers))
             for i in range(scenario.receivers)]
         children.wait_ready(receivers)
         workers = [children.start(f"exchange-{i}", "exchange", ["exchange", "--worker-id", str(i),
@@ -246,10 +247,6 @@ class Run:
             admin.close()
         self.access.revoke(self.catalogue, self.topics, f"{self.options.namespace}-x")
 
-
-    def _receiver_env(self, index: int) -> dict[str, str]:
-        nodes = self.access.receiver_nodes(index, self.options.scenario.receivers, self.consumers)
-        return self.access.env(f"receiver-{index}", [node_principal(node) for node in nodes])
 
 
 def _pause(seconds: float) -> None:

@@ -71,6 +71,10 @@ class RunAccess:
         """Secure: the `--node` options of receiver `index` of `count` (its share of the inboxes)."""
         return [arg for node in self.receiver_nodes(index, count, consumers) for arg in ("--node", node.id)]
 
+    def receiver_env(self, index: int, count: int, consumers: Sequence[Node]) -> dict[str, str]:
+        nodes = self.receiver_nodes(index, count, consumers)
+        return self.env(f"receiver-{index}", [node_principal(node) for node in nodes])
+
     def receiver_nodes(self, index: int, count: int, consumers: Sequence[Node]) -> list[Node]:
         return sorted(consumers)[index::count] if self.secure else []
 
