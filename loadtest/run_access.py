@@ -5,7 +5,8 @@ first (`govx principals provision` for the run's namespace), then hands every ch
 credentials, in a secrets file of its own (mode 0600, removed after the run): an exchange worker
 is `govx-exchange`; a producer holds the passwords of the department nodes of its divisions and
 sends each node's events as that node; a receiver reads each of its nodes' inboxes as that node,
-in the node's own group. The run itself administers as the super user.
+in the node's own group. The run itself administers as the super user. Plaintext, all of this
+is a no-op and the children start as before.
 """
 
 from __future__ import annotations
@@ -22,34 +23,50 @@ from exchange.core.topics import Topics
 from exchange.kafka.access import ensure_acls
 from exchange.kafka.admin import Admin
 from exchange.kafka.principals import provision_principals
-from exchange.kafka.transport import Transport, kafka_transport
+from exchange.kafka.transport import Transport
 from exchange.runtime.secrets import read_secrets, write_secrets
+from loadtest.namespace import delete_namespace, prepare
 from loadtest.plan import ProducerPlan
+from loadtest.processes import Child, Children
+from loadtest.scenario import Scenario
 
 
 class RunAccess:
-    """The run's own clients, and each child's credentials."""
+    """The run's administration of its namespace, and each child's credentials."""
 
-    def __init__(self, bootstrap: str, security: ClientSecurity, secrets: Path | None, report_dir: Path) -> None:
-        self.bootstrap, self.security, self._secrets = bootstrap, security, secrets
-        self._dir = report_dir / ".secrets"
+    def __init__(self, security: ClientSecurity, secrets: Path | None, catalogue: Catalogue, topics: Topics,
+                 children: Children, report_dir: Path, receivers: int) -> None:
+        self.security, self._secrets, self._catalogue, self._topics = security, secrets, catalogue, topics
+        self._children, self._dir, self._receivers = children, report_dir / ".secrets", receivers
+        self.consumers: list[Node] = []
 
     @property
     def secure(self) -> bool:
-        return self.security.sasl
+        return self.security.sasl and self._secrets is not None
 
-    def admin(self) -> Admin:
-        return Admin(self.bootstrap, security=self.security)
+    def prepare(self, transport: Transport, scenario: Scenario, folder: Path) -> None:
+        """The namespace's principals and ACLs (secure cluster only), then its topics and directory."""
+        if self.secure:
+            provision_principals(transport.bootstrap, self.security, self._secrets or Path(), self._catalogue,
+                                 self._topics, self._topics.run_exchange_group)
+        self.consumers = prepare(transport, self._topics, self._catalogue, scenario, folder)
 
-    def transport(self) -> Transport:
-        return kafka_transport(self.bootstrap, self.security)
+    def start(self, name: str, role: str, args: Sequence[str]) -> Child:
+        """Start a child; on a secure cluster with only its own credentials (and a receiver's nodes)."""
+        nodes = self._receiver_nodes(int(name.rsplit("-", 1)[1])) if role == "receiver" else []
+        extra = [arg for node in nodes for arg in ("--node", node.id)]
+        return self._children.start(name, role, [*args, *extra], self._env(name, role, args, nodes))
 
-    def provision(self, catalogue: Catalogue, topics: Topics, exchange_group: str) -> None:
-        """The namespace's principals and ACLs (secure cluster only)."""
-        if self.secure and self._secrets is not None:
-            provision_principals(self.bootstrap, self.security, self._secrets, catalogue, topics, exchange_group)
+    def _env(self, name: str, role: str, args: Sequence[str], nodes: list[Node]) -> dict[str, str]:
+        if role == "exchange":
+            return self._credentials(name, [EXCHANGE], EXCHANGE)
+        if role == "producer":
+            divisions = {source.division for source in ProducerPlan.read(Path(args[args.index("--plan") + 1])).sources}
+            return self._credentials(name, [node_principal(node) for node in catalogue_nodes(
+                self._catalogue.departments.values()) if node.division in divisions])
+        return self._credentials(name, [node_principal(node) for node in nodes])
 
-    def env(self, child: str, principals: Iterable[str], principal: str | None = None) -> dict[str, str]:
+    def _credentials(self, child: str, principals: Iterable[str], principal: str | None = None) -> dict[str, str]:
         """The settings giving `child` the passwords of `principals` only (nothing when plaintext)."""
         if not self.secure or self._secrets is None:
             return {}
@@ -59,39 +76,28 @@ class RunAccess:
         return {"GOVX_SECURITY": "sasl", "GOVX_SECRETS_FILE": str(path), **({"GOVX_PRINCIPAL": principal}
                                                                               if principal else {})}
 
-    def exchange_env(self, child: str) -> dict[str, str]:
-        return self.env(child, [EXCHANGE], EXCHANGE)
+    def _receiver_nodes(self, index: int) -> list[Node]:
+        """Secure: receiver `index`'s share of the consumer nodes (plaintext: it reads every inbox)."""
+        return sorted(self.consumers)[index::self._receivers] if self.secure else []
 
-    def producer_env(self, child: str, plan: Path, catalogue: Catalogue) -> dict[str, str]:
-        divisions = {source.division for source in ProducerPlan.read(plan).sources}
-        return self.env(child, [node_principal(node) for node in catalogue_nodes(catalogue.departments.values())
-                                if node.division in divisions])
-
-    def receiver_args(self, index: int, count: int, consumers: Sequence[Node]) -> list[str]:
-        """Secure: the `--node` options of receiver `index` of `count` (its share of the inboxes)."""
-        return [arg for node in self.receiver_nodes(index, count, consumers) for arg in ("--node", node.id)]
-
-    def receiver_env(self, index: int, count: int, consumers: Sequence[Node]) -> dict[str, str]:
-        nodes = self.receiver_nodes(index, count, consumers)
-        return self.env(f"receiver-{index}", [node_principal(node) for node in nodes])
-
-    def receiver_nodes(self, index: int, count: int, consumers: Sequence[Node]) -> list[Node]:
-        return sorted(consumers)[index::count] if self.secure else []
-
-    def receiver_groups(self, topics: Topics, consumers: Sequence[Node], inboxes: list[str]) -> dict[str, list[str]]:
+    def receiver_groups(self, inboxes: list[str]) -> dict[str, list[str]]:
         """The receivers' consumer groups and the inboxes each must have read, for the drain."""
         if not self.secure:
-            return {f"{topics.namespace}-receivers": inboxes}
-        return {topics.node_group(node): [topics.inbox(node)] for node in consumers}
+            return {self._topics.receivers_group: inboxes}
+        return {self._topics.node_group(node): [self._topics.inbox(node)] for node in self.consumers}
 
-    def revoke(self, catalogue: Catalogue, topics: Topics, exchange_group: str) -> None:
-        """Remove the namespace's ACLs once its topics are deleted (the principals stay)."""
+    def delete(self, transport: Transport) -> None:
+        """Delete the namespace's topics, then (secure) its ACLs; the principals stay."""
+        delete_namespace(transport, self._topics)
         if self.secure:
-            admin = self.admin()
+            admin = Admin(transport.bootstrap, security=self.security)
             try:
-                ensure_acls(admin, [], namespace_prefixes(catalogue.departments.values(), topics, exchange_group))
+                prefixes = namespace_prefixes(self._catalogue.departments.values(), self._topics,
+                                              self._topics.run_exchange_group)
+                ensure_acls(admin, [], prefixes)
             finally:
                 admin.close()
 
     def cleanup(self) -> None:
+        """Remove the children's credential files."""
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -79,7 +79,6 @@ class Transport(Protocol):
     """Builds the clients of one cluster with one Kafka client library."""
 
     bootstrap: str
-    security: ClientSecurity
 
     def admin(self) -> AdminClient: ...
     def producer(self, *, linger_ms: int = 5) -> Producer: ...

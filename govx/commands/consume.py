@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from exchange.core.directory import Node
 from exchange.core.directory_view import DirectoryView
 from exchange.core.security import node_principal
 from exchange.core.topics import Topics
-from exchange.errors import ConfigError
+from exchange.errors import ConfigError, InvalidValueError
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.transport import Transport, kafka_transport
 from exchange.runtime.ledger import LedgerWriter
@@ -33,7 +32,7 @@ console = Console(stderr=True)
 def _nodes(texts: Sequence[str], settings: Settings) -> list[Node]:
     try:
         nodes = [Node.parse(text) for text in texts]
-    except ValueError as exc:
+    except InvalidValueError as exc:
         raise ConfigError(f"--node: {exc}") from exc
     if settings.security == "sasl" and not nodes:
         raise ConfigError("on a secure cluster a receiver reads as department nodes: give --node (repeatable)")
@@ -62,7 +61,7 @@ def _receivers(settings: Settings, topics: Topics, nodes: list[Node], view: Dire
         return [Receiver(_transport(settings, None), topics, view, metrics, ledger=writers[0], group=group)]
     return [Receiver(_transport(settings, node), topics, view, metrics, ledger=writer,
                      group=(group if len(nodes) == 1 else f"{group}-{node.division}-{node.department}")
-                     if group else topics.node_group(node), pattern=rf"^{re.escape(topics.inbox(node))}$")
+                     if group else topics.node_group(node), pattern=topics.inbox_pattern_of(node))
             for node, writer in zip(nodes, writers, strict=True)]
 
 
