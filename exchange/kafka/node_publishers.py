@@ -7,7 +7,8 @@ may write. Producers are made on a node's first event and share nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from exchange.core.directory import Node
 from exchange.core.message import Headers
@@ -36,6 +37,14 @@ class NodePublishers:
         """Send as the default node (events without a sending node of their own)."""
         self(self._default.division, self._default.department).send(
             topic, value, key=key, headers=headers, timestamp_ms=timestamp_ms)
+
+    def connect(self, topics_of: Mapping[Node, Iterable[str]], parallel: int = 8) -> None:
+        """Open the producers of these nodes now, several at a time, each fetching its topics' metadata."""
+        def open_one(node: Node) -> None:
+            self(node.division, node.department).prepare(topics_of[node])
+
+        with ThreadPoolExecutor(parallel, thread_name_prefix="connect") as pool:
+            list(pool.map(open_one, sorted(topics_of)))
 
     def prepare(self, topics: Iterable[str]) -> None:
         """Nothing to fetch ahead: each node may describe only the topics it writes."""

@@ -54,10 +54,9 @@ def _node_publishers(settings: Settings, catalogue: Catalogue, topics: Topics, p
     divisions = {source.division for source in plan.sources}
     publishers = NodePublishers(settings.bootstrap, lambda node: client_security(settings, node_principal(node)),
                                 Node(plan.sources[0].division, plan.sources[0].department))
-    for node in catalogue_nodes(catalogue.departments.values()):
-        provided = [topics.source(r.id) for r in catalogue.resources.values() if node.department in r.providers]
-        if node.division in divisions and provided:
-            publishers(node.division, node.department).prepare(provided)
+    provided = {node: [topics.source(r.id) for r in catalogue.resources.values() if node.department in r.providers]
+                for node in catalogue_nodes(catalogue.departments.values()) if node.division in divisions}
+    publishers.connect({node: names for node, names in provided.items() if names})
     return publishers
 
 
