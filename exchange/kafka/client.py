@@ -156,6 +156,7 @@ class TransactionalPublisher(Publisher):
                 raise
 
     def begin(self) -> None:
+        self._failure = None  # a failed send of an earlier transaction failed (and aborted) that one
         with translated("beginning a transaction"):
             self._producer.begin_transaction()
 
