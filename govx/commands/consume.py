@@ -21,7 +21,7 @@ from exchange.errors import ConfigError, InvalidValueError
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.transport import Transport, kafka_transport
 from exchange.runtime.ledger import LedgerWriter
-from exchange.runtime.metrics import Metrics
+from exchange.runtime.metrics import Metrics, counting_refusals
 from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import Settings, load_settings
@@ -84,7 +84,7 @@ def consume(
     feed = DirectoryFeed(_transport(settings, nodes[0] if nodes else None).reader([topics.directory]), view)
     feed.catch_up()
     writers = _ledgers(ledger, nodes)
-    with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
+    with metrics_server(settings.metrics_host, metrics_port) as (metrics, port), counting_refusals(metrics):
         receivers = _receivers(settings, topics, nodes, view, metrics, writers, group)
         try:
             _run(receivers, feed, stop, duration, lambda: announce_ready(role="receiver", metrics_port=port,

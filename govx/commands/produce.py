@@ -20,6 +20,7 @@ from exchange.errors import ConfigError
 from exchange.kafka.client import Publisher
 from exchange.kafka.node_publishers import NodePublishers
 from exchange.runtime.ledger import LedgerWriter
+from exchange.runtime.metrics import counting_refusals
 from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import Settings, load_settings
@@ -86,7 +87,7 @@ def produce(
     origin = datetime.fromisoformat(run_plan.clock_origin) if run_plan.clock_origin else None
     faults = [Fault(f) for f in run_plan.faults] or list(Fault)
     try:
-        with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
+        with metrics_server(settings.metrics_host, metrics_port) as (metrics, port), counting_refusals(metrics):
             simulator = Simulator(catalogue, topics, publisher,
                                   run_plan.simulator_sources(), seed=run_plan.seed, start_s=run_plan.start_s,
                                   clock_origin=origin, bad_share=run_plan.bad_share, faults=faults, ledger=writer,

@@ -5,6 +5,8 @@ Runs on the session's secure broker (`secure_cluster`), provisioned once for thi
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -189,3 +191,14 @@ def test_a_rotated_password_replaces_the_old_one(secured: Secured) -> None:
     with pytest.raises(AuthorizationError):
         Admin(secured.cluster.bootstrap, security=old)
     Admin(secured.cluster.bootstrap, security=new).close()
+
+
+def test_a_department_posing_as_the_exchange_is_refused_by_name(secured: Secured,
+                                                                 env_without_govx: dict[str, str]) -> None:
+    env = {**env_without_govx, **secured.cluster.env, "GOVX_PRINCIPAL": node_principal(A),
+           "GOVX_TOPIC_NAMESPACE": secured.topics.namespace, "GOVX_EXCHANGE_GROUP": EXCHANGE_GROUP,
+           "GOVX_METRICS_PORT": "0"}
+    worker = subprocess.run([sys.executable, "-m", "govx.cli", "exchange", "--worker-id", "0"],  # noqa: S603
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert worker.returncode == 2, worker.stderr[-2000:]
+    assert f"User:{node_principal(A)} may not" in worker.stderr
