@@ -18,14 +18,14 @@ from exchange.core.access import AccessRule
 from exchange.core.catalogue import Catalogue
 from exchange.core.directory import Node
 from exchange.core.message import Message
-from exchange.core.security import EXCHANGE, ClientSecurity, node_principal
+from exchange.core.security import API, EXCHANGE, ClientSecurity, node_principal
 from exchange.core.topics import Topics
 from exchange.errors import AuthorizationError
 from exchange.kafka.access import to_acl
 from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Reader, Subscriber, TransactionalPublisher
 from exchange.kafka.principals import provision_principals, rotate_password
-from exchange.kafka.provision import provision
+from exchange.kafka.provision import provision, read_directory
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.secrets import read_secrets
 from tests.integration.conftest import SecureCluster
@@ -202,3 +202,21 @@ def test_a_department_posing_as_the_exchange_is_refused_by_name(secured: Secured
                             env=env, capture_output=True, text=True, timeout=120, check=False)
     assert worker.returncode == 2, worker.stderr[-2000:]
     assert f"User:{node_principal(A)} may not" in worker.stderr
+
+
+def test_the_api_keeps_the_directory_and_reads_sources_and_a_node_writes_neither(secured: Secured) -> None:
+    bootstrap, topics = secured.cluster.bootstrap, secured.topics
+    view = read_directory(kafka_transport(bootstrap, secured.who(API)), topics, secured.catalogue)
+    assert view.grants and view.resources  # the API reads the seeded directory as govx-api
+    own = secured.source(A, provided=True)
+    _publish(bootstrap, secured.node(A), own, b"for the record store")
+    records = Subscriber(bootstrap, topics.source_pattern, topics.api_group("test"), security=secured.who(API))
+    try:
+        assert {m.topic for m in _poll_until(records, b"for the record store")} <= set(
+            topics.source(r) for r in secured.catalogue.resources)
+    finally:
+        records.close()
+    _publish(bootstrap, secured.who(API), topics.directory, b"{}")  # the API may write the directory
+    with pytest.raises(AuthorizationError) as refused:
+        _publish(bootstrap, secured.node(A), topics.directory, b"{}")
+    assert refused.value.resource == f"topic {topics.directory}"
