@@ -7,6 +7,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from kafka.errors import (
+    GroupAuthorizationFailedError,
+    KafkaTimeoutError,
+    SaslAuthenticationFailedError,
+    TransactionalIdAuthorizationFailedError,
+)
 from prometheus_client import CollectorRegistry
 
 from exchange.core.access import access_rules, catalogue_nodes, namespace_prefixes
@@ -16,6 +22,7 @@ from exchange.core.security import EXCHANGE, ClientSecurity, node_principal, pri
 from exchange.core.topics import Topics
 from exchange.errors import AuthorizationError, ConfigError
 from exchange.kafka.broker_layout import BrokerLayout, server_properties
+from exchange.kafka.refusals import refused
 from exchange.kafka.secure import format_arguments
 from exchange.runtime.metrics import Metrics, counting_refusals
 from exchange.runtime.secrets import client_security, ensure_passwords, read_secrets
@@ -131,3 +138,15 @@ def test_refusals_are_counted_by_operation_and_raised() -> None:
         raise AuthorizationError("User:node-440106-weijian", "write", "topic gov.src.business_licence")
     sample = metrics.registry.get_sample_value("govx_authorization_failures_total", {"operation": "write"})
     assert sample == 1.0
+
+
+def test_kafka_refusals_become_authorization_errors_naming_who_what_and_where() -> None:
+    who = "User:node-440106-weijian"
+    group = refused(GroupAuthorizationFailedError("g"), who, "read", "group gov-440106-gongan")
+    assert group is not None and (group.principal, group.operation, group.resource) == (
+        who, "read", "group gov-440106-gongan")
+    txn = refused(TransactionalIdAuthorizationFailedError(), who, "use", "transactional id govx-exchange-0")
+    assert txn is not None and txn.resource == "transactional id govx-exchange-0" and not txn.retriable
+    sasl = refused(SaslAuthenticationFailedError("bad"), who, "connect to", "127.0.0.1:9092")
+    assert sasl is not None and sasl.operation == "authenticate to" and sasl.resource == "127.0.0.1:9092"
+    assert refused(KafkaTimeoutError(), who, "write", "topic x") is None
