@@ -7,6 +7,7 @@
     │   └── UnknownDivisionError    a six-digit code the division table lacks
     ├── BrokerError                 the local Kafka broker cannot be installed or started
     ├── TransportError              the Kafka cluster failed a request        (retriable)
+    │   └── AuthorizationError      the broker refused this principal (ACL / SASL)
     ├── CatalogueError              the catalogue data is inconsistent
     ├── SchemaError                 an Avro schema or datum does not fit
     ├── ApiError                    an HTTP answer other than success, raised from a route
@@ -78,6 +79,15 @@ class TransportError(GovxError):
     def __init__(self, message: str, *, retriable: bool = True) -> None:
         super().__init__(message)
         self.retriable = retriable
+
+
+class AuthorizationError(TransportError):
+    """The broker refused the principal: a wrong password, or no ACL allows the operation."""
+
+    def __init__(self, principal: str, operation: str, resource: str, detail: str = "") -> None:
+        super().__init__(f"{principal} may not {operation} {resource}" + (f": {detail}" if detail else ""),
+                         retriable=False)
+        self.principal, self.operation, self.resource = principal, operation, resource
 
 
 class CatalogueError(GovxError):

@@ -23,6 +23,7 @@ from exchange.errors import ConfigError
 from exchange.kafka.admin import ping
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.metrics import Metrics
+from exchange.runtime.secrets import client_security
 from exchange.runtime.service import configure_logging
 from exchange.runtime.settings import load_settings
 
@@ -42,12 +43,13 @@ def api(
     keys = Keys.load(settings.api_keys_file)
     catalogue = load_catalogue()
     topics = Topics(settings.topic_namespace)
-    link = KafkaLink(kafka_transport(settings.bootstrap), topics)
+    security = client_security(settings)  # GOVX_PRINCIPAL=govx-api on a secure cluster
+    link = KafkaLink(kafka_transport(settings.bootstrap, security), topics)
     state = ApiState(catalogue.departments, publish=link.publish, metrics=Metrics(CollectorRegistry()),
                      clock=lambda: datetime.now(UTC).astimezone(), topics=topics,
                      deadline_days=settings.approval_deadline_days)
     link.start(state)
-    app = create_app(state, keys, ping=lambda: ping(settings.bootstrap, 1.0) is not None)
+    app = create_app(state, keys, ping=lambda: ping(settings.bootstrap, 1.0, security) is not None)
     console.print(f"govx API for {len(keys)} department nodes on http://{host or settings.api_host}:"
                   f"{port if port is not None else settings.api_port} (pid {os.getpid()})")
     try:
