@@ -4,6 +4,7 @@
     ├── ConfigError                 bad settings, scenario or unknown GOVX_ key
     ├── BrokerError                 the local Kafka broker cannot be installed or started
     ├── TransportError              the Kafka cluster failed a request        (retriable)
+    │   └── TransactionBroken       the transactional producer must be rebuilt (retriable)
     ├── CatalogueError              the catalogue data is inconsistent
     ├── SchemaError                 an Avro schema or datum does not fit
     ├── DirectoryError              a directory request breaks the sharing rules
@@ -22,7 +23,10 @@
 
 `retriable` decides what a worker does with an error: retry the batch (True) or
 dead-letter the event / fail the request (False). `InvalidEvent.reason` is the stable
-code written to the `govx_error` header.
+code written to the `govx_error` header. `TransactionBroken` is the recovery contract every
+transport honours: the producer that raised it is closed and a new one is built with the same
+transactional id (which fences the old epoch and ends its open transaction), and the consumer
+re-reads from its committed offsets (docs/operations.md, "When a broker or a worker dies").
 """
 
 from __future__ import annotations
@@ -49,6 +53,10 @@ class TransportError(GovxError):
     def __init__(self, message: str, *, retriable: bool = True) -> None:
         super().__init__(message)
         self.retriable = retriable
+
+
+class TransactionBroken(TransportError):
+    """The transactional producer cannot go on (fenced, fatal state, a call past its deadline): rebuild it."""
 
 
 class CatalogueError(GovxError):

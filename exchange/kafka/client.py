@@ -14,12 +14,16 @@ from typing import Any, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata
 
 from exchange.core.message import Headers, Message
 from exchange.errors import TransportError
 
 Partition = tuple[str, int]
+
+# Every blocking call has a deadline. A local exchange reconnects within a second of a broker coming
+# back (the library's default backoff grows to 30 s), and no call waits longer than DEADLINE_S.
+DEADLINE_S = 30.0
+RECONNECT = {"reconnect_backoff_ms": 50, "reconnect_backoff_max_ms": 1000}
 
 
 class GroupMember(Protocol):
@@ -51,7 +55,8 @@ def _flatten(polled: Mapping[Any, Sequence[Any]]) -> list[Message]:
 
 def new_consumer(bootstrap: str, *, group_id: str | None, **extra: Any) -> Any:
     config = {"isolation_level": "read_committed", "enable_auto_commit": False, "auto_offset_reset": "earliest",
-              "client_id": "govx", "fetch_max_wait_ms": 50, **extra}
+              "client_id": "govx", "fetch_max_wait_ms": 50, "request_timeout_ms": int(DEADLINE_S * 1000),
+              **RECONNECT, **extra}
     with translated(f"connecting a consumer to {bootstrap}"):
         return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, **config)
 
@@ -63,7 +68,8 @@ class Publisher:
         with translated(f"connecting a producer to {bootstrap}"):
             self._producer = KafkaProducer(
                 bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=linger_ms,
-                max_in_flight_requests_per_connection=5, client_id="govx", **extra,
+                max_in_flight_requests_per_connection=5, client_id="govx",
+                **{"max_block_ms": int(DEADLINE_S * 1000), **RECONNECT, **extra},
             )
 
     def send(self, topic: str, value: bytes | None, *, key: bytes | None = None,
@@ -79,38 +85,11 @@ class Publisher:
 
     def flush(self, timeout_s: float | None = None) -> None:
         with translated("flushing the producer"):
-            self._producer.flush(timeout=timeout_s)
+            self._producer.flush(timeout=DEADLINE_S if timeout_s is None else timeout_s)
 
     def close(self, timeout_s: float = 10.0) -> None:
         with translated("closing the producer"):
             self._producer.close(timeout=timeout_s)
-
-
-class TransactionalPublisher(Publisher):
-    """A transactional producer for read-process-write: outputs and offsets commit together."""
-
-    def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> None:
-        # a short metadata backoff: each first send to a new inbox topic waits for one metadata refresh
-        super().__init__(bootstrap, transactional_id=transactional_id,
-                         transaction_timeout_ms=transaction_timeout_ms, retry_backoff_ms=10)
-        with translated(f"initialising transactions for {transactional_id}"):
-            self._producer.init_transactions()
-
-    def begin(self) -> None:
-        with translated("beginning a transaction"):
-            self._producer.begin_transaction()
-
-    def commit(self, offsets: Mapping[Partition, int], group: GroupMember) -> None:
-        """Commit the transaction, including the consumed `offsets` (next offset to read)."""
-        committed = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in offsets.items()}
-        with translated("committing a transaction"):
-            if committed:
-                self._producer.send_offsets_to_transaction(committed, group.group_metadata())
-            self._producer.commit_transaction()
-
-    def abort(self) -> None:
-        with translated("aborting a transaction"):
-            self._producer.abort_transaction()
 
 
 class Subscriber:
@@ -135,13 +114,13 @@ class Subscriber:
     def commit(self) -> None:
         """Commit the positions reached (for readers outside transactions, e.g. receivers)."""
         with translated("committing offsets"):
-            self._consumer.commit()
+            self._consumer.commit(timeout_ms=int(DEADLINE_S * 1000))
 
     def rewind(self) -> None:
         """Go back to the committed offsets, after an aborted transaction."""
         with translated("rewinding to committed offsets"):
             for tp in self._consumer.assignment():
-                committed = self._consumer.committed(tp)
+                committed = self._consumer.committed(tp, timeout_ms=int(DEADLINE_S * 1000))
                 if committed is None:
                     self._consumer.seek_to_beginning(tp)
                 else:
@@ -165,7 +144,7 @@ class Subscriber:
         return found
 
     def close(self) -> None:
-        self._consumer.close(autocommit=False)
+        self._consumer.close(autocommit=False, timeout_ms=int(DEADLINE_S * 1000))
 
 
 class Reader:

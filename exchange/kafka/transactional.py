@@ -1,0 +1,91 @@
+"""kafka-python's transactional producer, with a deadline on every transaction call.
+
+kafka-python's `send_offsets_to_transaction()`, `commit_transaction()` and `abort_transaction()`
+wait without a timeout: when the broker hosting the transaction coordinator dies, a worker
+blocked there stays blocked after leadership has moved. Here each call enqueues the library's
+request and waits on its result with a deadline. A call past its deadline — or one the library
+answers with fencing or a fatal state — raises `TransactionBroken`: the producer is finished and
+the caller builds a new one with the same transactional id (`exchange/recovery.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from kafka import TopicPartition
+from kafka.errors import (
+    AuthorizationError,
+    IllegalStateError,
+    InvalidProducerEpochError,
+    InvalidTxnStateError,
+    KafkaError,
+    KafkaTimeoutError,
+    ProducerFencedError,
+    TransactionalIdAuthorizationFailedError,
+    UnsupportedVersionError,
+)
+from kafka.structs import OffsetAndMetadata
+
+from exchange.errors import TransactionBroken, TransportError
+from exchange.kafka.client import DEADLINE_S, GroupMember, Partition, Publisher
+
+FATAL = (AuthorizationError, TransactionalIdAuthorizationFailedError, UnsupportedVersionError)
+BROKEN = (ProducerFencedError, InvalidProducerEpochError, InvalidTxnStateError, IllegalStateError, KafkaTimeoutError)
+
+
+@contextmanager
+def transaction_call(action: str) -> Iterator[None]:
+    """Translate a transaction call's failure: fatal (exit), broken (rebuild) or retriable (abort, retry)."""
+    try:
+        yield
+    except FATAL as exc:
+        raise TransportError(f"{action} failed: {type(exc).__name__}: {exc}", retriable=False) from exc
+    except BROKEN as exc:
+        raise TransactionBroken(f"{action} failed: {type(exc).__name__}: {exc}") from exc
+    except KafkaError as exc:
+        raise TransportError(f"{action} failed: {type(exc).__name__}: {exc}") from exc
+
+
+class TransactionalPublisher(Publisher):
+    """A transactional producer for read-process-write: outputs and offsets commit together."""
+
+    def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000,
+                 deadline_s: float = DEADLINE_S) -> None:
+        # a short metadata backoff: each first send to a new inbox topic waits for one metadata refresh
+        super().__init__(bootstrap, transactional_id=transactional_id, max_block_ms=int(deadline_s * 1000),
+                         transaction_timeout_ms=transaction_timeout_ms, retry_backoff_ms=10)
+        self._deadline_s = deadline_s
+        try:
+            with transaction_call(f"initialising transactions for {transactional_id}"):
+                self._producer.init_transactions()  # waits at most max_block_ms
+        except TransportError:
+            self.close(0)
+            raise
+
+    def begin(self) -> None:
+        with transaction_call("beginning a transaction"):
+            self._producer.begin_transaction()
+
+    def commit(self, offsets: Mapping[Partition, int], group: GroupMember) -> None:
+        """Commit the transaction, including the consumed `offsets` (next offset to read)."""
+        committed = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in offsets.items()}
+        manager = self._producer._transaction_manager  # noqa: SLF001 - the library's calls have no deadline
+        if committed:
+            with transaction_call("adding the consumed offsets to the transaction"):
+                self._await(manager.send_offsets_to_transaction(committed, group.group_metadata()),
+                            "adding the consumed offsets to the transaction")
+        with transaction_call("committing a transaction"):
+            self._await(manager.begin_commit(), "committing a transaction")
+
+    def abort(self) -> None:
+        manager = self._producer._transaction_manager  # noqa: SLF001
+        with transaction_call("aborting a transaction"):
+            self._await(manager.begin_abort(), "aborting a transaction")
+
+    def _await(self, result: Any, action: str) -> None:
+        """Wake the sender for the enqueued request, then wait for its result until the deadline."""
+        self._producer._sender.wakeup()  # noqa: SLF001
+        if not result.wait(timeout_ms=int(self._deadline_s * 1000)):
+            raise TransactionBroken(f"{action} did not finish within {self._deadline_s:g} s")
