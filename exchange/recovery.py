@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from exchange.errors import TransactionBroken, TransportError
 from exchange.kafka.transport import GroupConsumer, Partition, TransactionalProducer, Transport
 from exchange.runtime.metrics import Metrics
+from exchange.runtime.retry import RetryBudget
 
 log = logging.getLogger(__name__)
 Emit = Callable[[TransactionalProducer], None]
@@ -30,10 +31,10 @@ class Transactions:
                  transaction_timeout_ms: int = 15000, give_up_s: float = 120.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._transport, self._id, self._metrics = transport, transactional_id, metrics
-        self._timeout_ms, self._give_up_s, self._clock = transaction_timeout_ms, give_up_s, clock
+        self._timeout_ms, self._clock = transaction_timeout_ms, clock
         self._producer: TransactionalProducer | None = None
         self._opened_at: float | None = None
-        self._failing_since: float | None = None
+        self._budget = RetryBudget("worker", give_up_s, clock=clock)
         self._unsettled = self._in_transaction = self._broken = False
         metrics.transaction_open_seconds.set_function(self.open_seconds)
 
@@ -110,17 +111,10 @@ class Transactions:
 
     def failed(self, exc: TransportError) -> None:
         """A step failed: re-raise a fatal error, or one that has lasted past `give_up_s`."""
-        if not exc.retriable:
-            raise exc
-        now = self._clock()
-        if self._failing_since is None:
-            self._failing_since = now
-        elif now - self._failing_since > self._give_up_s:
-            raise TransportError(f"worker could not recover within {self._give_up_s:g} s; last error: {exc}",
-                                 retriable=False) from exc
+        self._budget.failed(exc)
 
     def succeeded(self) -> None:
-        self._failing_since = None
+        self._budget.succeeded()
 
     def close(self) -> None:
         if self._producer is not None:

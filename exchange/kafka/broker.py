@@ -67,19 +67,36 @@ class LocalBroker:
         pid = self._running_pid()
         return BrokerStatus(pid is not None, self.layout.bootstrap, pid, self.version, self.layout.home)
 
-    def up(self, timeout_s: float = 120.0) -> BrokerStatus:
-        """Start the broker unless it runs; return once it answers a metadata request."""
+    def up(self, timeout_s: float = 120.0, *, wait: bool = True, cluster: str | None = None) -> BrokerStatus:
+        """Start the broker unless it runs; return once it answers a metadata request (or at once,
+        `wait=False`: a cluster's nodes answer only once a majority of them runs)."""
         if self._running_pid() is not None:
-            self._wait_until_ready(None, timeout_s)
+            if wait:
+                self._wait_until_ready(None, timeout_s)
             return self.status()
         java = self._require(self.layout.java, "Java 17 or newer is needed to run Kafka; install a JDK")
         self._check_ports()
         libs = self.install()
         self._write_config()
-        self._format_storage(java, libs)
+        self._format_storage(java, libs, cluster or cluster_id())
         pid = self._spawn(java, libs)
-        self._wait_until_ready(pid, timeout_s)
+        if wait:
+            self._wait_until_ready(pid, timeout_s)
         return self.status()
+
+    def wait_ready(self, timeout_s: float = 120.0) -> None:
+        """Block until this node answers a metadata request; `BrokerError` if it exits or the time runs out."""
+        self._wait_until_ready(self._running_pid(), timeout_s)
+
+    def signal(self, signum: int) -> bool:
+        """Send `signum` to the running broker (SIGKILL, SIGSTOP, SIGCONT); False if none runs."""
+        pid = self._running_pid()
+        if pid is None:
+            return False
+        os.kill(pid, signum)
+        if signum == signal.SIGKILL:
+            self._wait_for_exit(pid, 10.0)
+        return True
 
     def down(self, timeout_s: float = 60.0) -> bool:
         """Stop the broker by its pid; True if one was running. Safe to call twice."""
@@ -87,6 +104,7 @@ class LocalBroker:
         if pid is None:
             self.layout.pid_file.unlink(missing_ok=True)
             return False
+        os.kill(pid, signal.SIGCONT)  # a paused (SIGSTOPped) broker cannot act on SIGTERM
         os.kill(pid, signal.SIGTERM)
         if not self._wait_for_exit(pid, timeout_s):
             os.kill(pid, signal.SIGKILL)
@@ -130,11 +148,11 @@ class LocalBroker:
         self.layout.home.mkdir(parents=True, exist_ok=True)
         self.layout.config_file.write_text(server_properties(self.layout), encoding="utf-8")
 
-    def _format_storage(self, java: str, libs: Path) -> None:
+    def _format_storage(self, java: str, libs: Path, cluster: str) -> None:
         if (self.layout.storage / "meta.properties").exists():
             return
         command = [java, *self._jvm_options(libs), "kafka.tools.StorageTool", "format",
-                   "-t", cluster_id(), "-c", str(self.layout.config_file)]
+                   "-t", cluster, "-c", str(self.layout.config_file)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
             raise BrokerError(f"formatting Kafka storage failed:\n{(result.stdout + result.stderr)[-3000:]}")
@@ -155,7 +173,7 @@ class LocalBroker:
 
     def _wait_until_ready(self, pid: int | None, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        while self._ping(self.layout.bootstrap, 2.0) is None:
+        while (info := self._ping(self.layout.bootstrap, 2.0)) is None or info.brokers < self._majority():
             if pid is not None and _child_exited(pid):
                 self.layout.pid_file.unlink(missing_ok=True)
                 raise BrokerError(f"the Kafka broker exited during start-up; the end of "
@@ -164,6 +182,9 @@ class LocalBroker:
                 raise BrokerError(f"the Kafka broker did not answer at {self.layout.bootstrap} within "
                                   f"{timeout_s:.0f}s; the end of its log:\n{log_tail(self.layout.log_file)}")
             time.sleep(0.2)
+
+    def _majority(self) -> int:
+        return self.layout.nodes // 2 + 1
 
     def _wait_for_exit(self, pid: int, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import CommitFailedError, KafkaError
 
 from exchange.core.message import Headers, Message
 from exchange.errors import TransportError
@@ -113,8 +113,13 @@ class Subscriber:
 
     def commit(self) -> None:
         """Commit the positions reached (for readers outside transactions, e.g. receivers)."""
-        with translated("committing offsets"):
-            self._consumer.commit(timeout_ms=int(DEADLINE_S * 1000))
+        try:
+            with translated("committing offsets"):
+                self._consumer.commit(timeout_ms=int(DEADLINE_S * 1000))
+        except TransportError as exc:  # the group rebalanced: the next owner re-reads from the last commit
+            if not isinstance(exc.__cause__, CommitFailedError):
+                raise
+            raise TransportError(str(exc), retriable=True) from exc.__cause__
 
     def rewind(self) -> None:
         """Go back to the committed offsets, after an aborted transaction."""

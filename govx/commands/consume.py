@@ -21,6 +21,7 @@ from exchange.errors import ConfigError
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.ledger import LedgerWriter
+from exchange.runtime.retry import RetryBudget
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import load_settings
 
@@ -69,9 +70,9 @@ def _run(receiver: Receiver, feed: DirectoryFeed, stop: threading.Event, duratio
     ends = time.monotonic() + duration if duration else float("inf")
     joined_by = time.monotonic() + 10
     announced = False
+    budget = RetryBudget("receiver")  # a broker restart or a coordinator move is waited out, not forever
     while not stop.is_set() and time.monotonic() < ends:
-        feed.poll(0)
-        receiver.poll(200)
+        budget.call(lambda: (feed.poll(0), receiver.poll(200)), stop.wait)
         if not announced and (receiver.assigned() or time.monotonic() > joined_by):
             ready()
             announced = True

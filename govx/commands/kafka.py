@@ -1,44 +1,90 @@
-"""`govx kafka up|down|status`: the local broker."""
+"""`govx kafka up|down|status|stop|kill|start|pause|resume`: the local broker or local cluster."""
 
 from __future__ import annotations
 
 import typer
 from rich.console import Console
 
-from exchange.kafka.broker import BrokerLayout, LocalBroker
+from exchange.kafka.broker import BrokerLayout
+from exchange.kafka.cluster import LocalCluster
 from exchange.runtime.settings import load_settings
 
-app = typer.Typer(help="Manage the local single-node Kafka broker (KRaft).", no_args_is_help=True)
+app = typer.Typer(help="Manage the local Kafka broker or cluster (KRaft).", no_args_is_help=True)
 console = Console()
+NODE = typer.Option(..., "--node", min=1, help="node id (1..N), as `govx kafka status` lists them")
 
 
-def _broker() -> LocalBroker:
-    return LocalBroker(BrokerLayout.from_settings(load_settings()))
+def _cluster() -> LocalCluster:
+    return LocalCluster(BrokerLayout.from_settings(load_settings()))
 
 
 @app.command()
-def up(timeout: float = typer.Option(120.0, help="seconds to wait for the broker to answer")) -> int:
-    """Install (first time), start and wait for the broker. Harmless when it already runs."""
-    broker = _broker()
-    was_running = broker.status().running
-    with console.status(f"starting Kafka {broker.version} at {broker.layout.bootstrap}"):
-        status = broker.up(timeout_s=timeout)
+def up(timeout: float = typer.Option(180.0, help="seconds to wait for the nodes to answer"),
+       brokers: int | None = typer.Option(None, min=1, max=9, help="nodes: 1 (default) or e.g. 3, a cluster with "
+                                          "replication 3 and min.insync.replicas 2; default: as last time")) -> int:
+    """Install (first time), start and wait for the broker or every node. Harmless when they run."""
+    cluster = _cluster()
+    count = brokers or cluster.size
+    was_running = cluster.status().running == count
+    version = cluster.node(1, count).version
+    with console.status(f"starting Kafka {version}: {count} node(s) from {cluster.base.bootstrap}"):
+        status = cluster.up(count, timeout_s=timeout)
     console.print(("already running: " if was_running else "started: ") + status.describe())
+    if count > 1:
+        console.print(f"clients of the whole cluster: GOVX_BOOTSTRAP_SERVERS={status.bootstrap}")
     return 0
 
 
 @app.command()
 def down() -> int:
-    """Stop the broker by its pid. Safe to call when it is not running."""
-    broker = _broker()
-    stopped = broker.down()
-    console.print("stopped the broker" if stopped else "the broker was not running")
+    """Stop the broker, or every node of the cluster. Safe to call when nothing runs."""
+    stopped = _cluster().down()
+    console.print(f"stopped {stopped} node(s)" if stopped else "the broker was not running")
     return 0
 
 
 @app.command()
 def status() -> int:
-    """Say whether the broker runs and where; exit status 0 when it runs, 1 when not."""
-    current = _broker().status()
+    """Say whether the broker (every node) runs and where; exit status 0 when all run, 1 when not."""
+    current = _cluster().status()
     console.print(current.describe())
-    return 0 if current.running else 1
+    return 0 if current.running == len(current.nodes) else 1
+
+
+@app.command()
+def stop(node: int = NODE) -> int:
+    """Stop one node gracefully (SIGTERM): it hands its partition leaderships over first."""
+    done = _cluster().stop(node)
+    console.print(f"stopped node {node}" if done else f"node {node} was not running")
+    return 0
+
+
+@app.command()
+def kill(node: int = NODE) -> int:
+    """SIGKILL one node: a crash, without hand-over (`start --node` brings it back)."""
+    done = _cluster().kill(node)
+    console.print(f"killed node {node}" if done else f"node {node} was not running")
+    return 0
+
+
+@app.command()
+def start(node: int = NODE, timeout: float = typer.Option(120.0, help="seconds to wait for it")) -> int:
+    """Start one node again, after `stop` or `kill`, and wait until it answers."""
+    console.print("started: " + _cluster().start(node, timeout_s=timeout).describe())
+    return 0
+
+
+@app.command()
+def pause(node: int = NODE) -> int:
+    """SIGSTOP one node: it hangs with its connections open, as a frozen machine would."""
+    done = _cluster().pause(node)
+    console.print(f"paused node {node}" if done else f"node {node} was not running")
+    return 0
+
+
+@app.command()
+def resume(node: int = NODE) -> int:
+    """SIGCONT a paused node."""
+    done = _cluster().resume(node)
+    console.print(f"resumed node {node}" if done else f"node {node} was not running")
+    return 0
