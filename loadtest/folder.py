@@ -33,6 +33,10 @@ def save_dead_letters(letters: list[DeadLetter], path: Path) -> None:
     path.write_text("".join(json.dumps(letter.__dict__) + "\n" for letter in letters), encoding="utf-8")
 
 
+def save_faults(faults: list[dict[str, object]], path: Path) -> None:
+    path.write_text(json.dumps(faults, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False) -> Report:
     """Rebuild the report from what a run left in its folder (`govx report` calls this too)."""
     missing = [name for name in REQUIRED if not (folder / name).exists()]
@@ -44,4 +48,8 @@ def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False
                (folder / "dead_letters.jsonl").read_text(encoding="utf-8").splitlines() if line]
     skipped_path = folder / "skipped.json"
     skipped = json.loads(skipped_path.read_text(encoding="utf-8")) if skipped_path.exists() else {}
-    return build_report(scenario, produced, received, terms, letters, skipped, interrupted=interrupted)
+    report = build_report(scenario, produced, received, terms, letters, skipped, interrupted=interrupted)
+    faults_path = folder / "faults.json"
+    if faults_path.exists():
+        report.details["faults"] = json.loads(faults_path.read_text(encoding="utf-8"))
+    return report

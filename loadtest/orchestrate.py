@@ -22,11 +22,14 @@ from rich.live import Live
 from exchange.core import regions
 from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
-from exchange.kafka.admin import Admin, end_offsets
+from exchange.kafka.admin import Admin
+from exchange.kafka.cluster import LocalCluster
 from exchange.kafka.provision import provision, read_directory
 from exchange.kafka.transport import kafka_transport
+from loadtest.backlog import Backlog
 from loadtest.expected import GrantTerms, save_terms, terms_of
-from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters
+from loadtest.faults import FaultInjector
+from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters, save_faults
 from loadtest.output import write_report
 from loadtest.peak import PeakWatch
 from loadtest.plan import ProducerPlan, SourcePlan
@@ -47,6 +50,7 @@ class RunOptions:
     namespace: str
     keep_topics: bool = False
     live: bool = True
+    cluster: LocalCluster | None = None  # the local cluster govx manages, for broker faults
 
 
 class Run:
@@ -61,6 +65,8 @@ class Run:
         self.peak = PeakWatch(options.scenario.peak, options.scenario.base_rate) if options.scenario.peak else None
         self.interrupted = False
         self.final = Samples()
+        self.backlog = Backlog(options.bootstrap, self._groups)
+        self.faults = FaultInjector(options.scenario.faults, self.children, self.backlog, options.cluster)
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
@@ -70,15 +76,20 @@ class Run:
                 "GOVX_METRICS_HOST": "127.0.0.1", "GOVX_PARTITIONS": str(self.options.scenario.partitions)}
 
     def execute(self) -> Report:
-        """Run the scenario and write its report; a child that fails to start raises `RunError`."""
+        """Run the scenario and write its report; a child that fails to start raises `RunError`
+        (after the report of what ran so far is written, so `govx report` can rebuild the folder)."""
         try:
             self._produce()
             self._finish()
+        except RunError:
+            self._stop()
+            self.report()
+            raise
         finally:
             self._stop()
         report = self.report()
         if not self.options.keep_topics:
-            self._delete_topics()
+            _delete_topics(self.options.bootstrap, self.options.namespace)
         return report
 
     def _produce(self) -> None:
@@ -99,19 +110,8 @@ class Run:
             self.interrupted = True
 
     def _prepare(self) -> None:
-        scenario = self.options.scenario
         self.progress.phase = "provisioning"
-        provision(kafka_transport(self.options.bootstrap), self.topics, self.catalogue, partitions=scenario.partitions)
-        view = read_directory(kafka_transport(self.options.bootstrap), self.topics, self.catalogue)
-        terms = terms_of(view)
-        self.options.report_dir.mkdir(parents=True, exist_ok=True)
-        save_terms(terms, self.options.report_dir / "grants.json")
-        admin = Admin(self.options.bootstrap)
-        try:
-            admin.ensure_topics(self.topics.inboxes(
-                {g.consumer for g in view.grants.values() if g.id in _receiving(terms, scenario)}))
-        finally:
-            admin.close()
+        _provision(self.options, self.catalogue, self.topics)
 
     def _start(self) -> None:
         scenario, children = self.options.scenario, self.children
@@ -127,24 +127,10 @@ class Run:
             self.peak.results.clear()
         producers = [children.start(f"producer-{i}", "producer", ["produce", "--plan", str(path), "--ledger",
                                     str(self.ledgers / f"producer-{i}.jsonl")])
-                     for i, path in enumerate(self._plans(start_s))]
+                     for i, path in enumerate(_plans(scenario, self.peak, self.options.report_dir, start_s))]
         children.wait_ready(producers)
+        self.faults.begin()
         self.progress.phase = "producing"
-
-    def _plans(self, start_s: float) -> list[Path]:
-        scenario = self.options.scenario
-        steps = self.peak.steps() if self.peak else scenario.steps
-        duration = self.peak.duration_s() if self.peak else scenario.duration_s
-        shards: list[list[SourcePlan]] = [[] for _ in range(min(scenario.producers, len(scenario.nodes)))]
-        for index, node in enumerate(scenario.nodes):
-            shards[index % len(shards)] += [SourcePlan(node.division, d, r) for d, r in node.rates.items() if r > 0]
-        paths = []
-        for index, sources in enumerate(shards):
-            path = self.options.report_dir / f"plan-{index}.json"
-            ProducerPlan(tuple(sources), duration, start_s, scenario.seed + index, ramp_s=scenario.ramp_up_s,
-                         steps=steps, bad_share=scenario.bad_share).write(path)
-            paths.append(path)
-        return paths
 
     def _ports(self) -> list[int]:
         return [port for child in self.children.all if child.running() and (port := child.metrics_port)]
@@ -160,7 +146,7 @@ class Run:
         with self._live() as live:
             while any(child.running() for child in producers):
                 self._refresh()
-                self._check_children()
+                self.faults.tick()
                 if self.peak is not None and self.peak.broken(self.progress):
                     self.children.stop(producers)
                 if live is not None:
@@ -175,38 +161,25 @@ class Run:
             return nullcontext()
         return Live(self.progress.table(self.options.scenario.name), console=self.console, refresh_per_second=2)
 
-    def _check_children(self) -> None:
-        for child in self.children.all:
-            if child.role != "producer" and not child.running():
-                raise RunError(f"{child.name} exited with status {child.process.returncode}:\n{child.log_tail()}")
-
     def _drain(self, timeout_s: float) -> None:
-        """Wait until the exchange and the receivers have committed everything there is."""
+        """Wait until every fault has played out and the exchange and the receivers have committed
+        everything there is; a cluster that does not answer for a moment is asked again."""
         self.progress.phase = "draining"
         deadline = time.monotonic() + timeout_s
-        groups = {f"{self.options.namespace}-x": self._source_topics(),
-                  f"{self.options.namespace}-receivers": self._inbox_topics()}
-        admin = Admin(self.options.bootstrap)
-        try:
-            while not all(_caught_up(admin, self.options.bootstrap, g, t) for g, t in groups.items()):
-                self._refresh()
-                if time.monotonic() > deadline:
-                    self.console.print(f"[yellow]drain timed out after {timeout_s:.0f}s[/]")
-                    return
-                _pause(0.5)
-        finally:
-            admin.close()
+        while not (self.faults.settled and self.backlog.drained()):
+            self._refresh()
+            self.faults.tick()
+            if time.monotonic() > deadline:
+                self.console.print(f"[yellow]drain timed out after {timeout_s:.0f}s[/]")
+                return
+            _pause(0.5)
+        self.faults.tick()
         self._refresh()
 
-    def _source_topics(self) -> list[str]:
-        return [self.topics.source(resource) for resource in self.catalogue.resources]
-
-    def _inbox_topics(self) -> list[str]:
-        admin = Admin(self.options.bootstrap)
-        try:
-            return sorted(t for t in admin.topics() if t.startswith(f"{self.options.namespace}.dlv."))
-        finally:
-            admin.close()
+    def _groups(self) -> dict[str, list[str]]:
+        namespace = self.options.namespace
+        return {f"{namespace}-x": [self.topics.source(resource) for resource in self.catalogue.resources],
+                f"{namespace}-receivers": _inbox_topics(self.options.bootstrap, namespace)}
 
     def _stop(self) -> None:
         self.progress.phase = "stopping"
@@ -220,18 +193,43 @@ class Run:
         save_dead_letters(dead, self.options.report_dir / "dead_letters.jsonl")
         skipped = {k: int(v) for k, v in self.final.by_label("govx_skips_total", "reason").items()}
         (self.options.report_dir / "skipped.json").write_text(json.dumps(skipped), encoding="utf-8")
+        save_faults([record.as_json() for record in self.faults.records], self.options.report_dir / "faults.json")
         report = report_from_folder(self.options.report_dir, self.options.scenario.name, interrupted=self.interrupted)
         if self.peak is not None:
             report.details["peak"] = self.peak.summary()
         write_report(report, self.options.report_dir)
         return report
 
-    def _delete_topics(self) -> None:
-        admin = Admin(self.options.bootstrap)
-        try:
-            admin.delete_topics(t for t in admin.topics() if t.startswith(f"{self.options.namespace}."))
-        finally:
-            admin.close()
+
+def _provision(options: RunOptions, catalogue: Catalogue, topics: Topics) -> None:
+    """The namespace's topics and directory, the grants file, and the inboxes the scenario feeds."""
+    provision(kafka_transport(options.bootstrap), topics, catalogue, partitions=options.scenario.partitions)
+    view = read_directory(kafka_transport(options.bootstrap), topics, catalogue)
+    terms = terms_of(view)
+    options.report_dir.mkdir(parents=True, exist_ok=True)
+    save_terms(terms, options.report_dir / "grants.json")
+    admin = Admin(options.bootstrap)
+    try:
+        admin.ensure_topics(topics.inboxes(
+            {g.consumer for g in view.grants.values() if g.id in _receiving(terms, options.scenario)}))
+    finally:
+        admin.close()
+
+
+def _plans(scenario: Scenario, peak: PeakWatch | None, report_dir: Path, start_s: float) -> list[Path]:
+    """One producer plan per producer process, the nodes dealt round-robin."""
+    steps = peak.steps() if peak else scenario.steps
+    duration = peak.duration_s() if peak else scenario.duration_s
+    shards: list[list[SourcePlan]] = [[] for _ in range(min(scenario.producers, len(scenario.nodes)))]
+    for index, node in enumerate(scenario.nodes):
+        shards[index % len(shards)] += [SourcePlan(node.division, d, r) for d, r in node.rates.items() if r > 0]
+    paths = []
+    for index, sources in enumerate(shards):
+        path = report_dir / f"plan-{index}.json"
+        ProducerPlan(tuple(sources), duration, start_s, scenario.seed + index, ramp_s=scenario.ramp_up_s,
+                     steps=steps, bad_share=scenario.bad_share).write(path)
+        paths.append(path)
+    return paths
 
 
 def _pause(seconds: float) -> None:
@@ -252,10 +250,20 @@ def _subtree(division: str) -> set[str]:
     return found
 
 
-def _caught_up(admin: Admin, bootstrap: str, group: str, topics: list[str]) -> bool:
-    ends = {part: end for part, end in end_offsets(bootstrap, topics).items() if end > 0}
-    committed = admin.committed(group)
-    return all(committed.get(part, 0) >= end for part, end in ends.items())
+def _inbox_topics(bootstrap: str, namespace: str) -> list[str]:
+    admin = Admin(bootstrap)
+    try:
+        return sorted(t for t in admin.topics() if t.startswith(f"{namespace}.dlv."))
+    finally:
+        admin.close()
+
+
+def _delete_topics(bootstrap: str, namespace: str) -> None:
+    admin = Admin(bootstrap)
+    try:
+        admin.delete_topics(t for t in admin.topics() if t.startswith(f"{namespace}."))
+    finally:
+        admin.close()
 
 
 __all__ = ["Child", "Run", "RunOptions"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from loadtest import chart
 from loadtest.report import Report
@@ -41,7 +42,22 @@ def summary_lines(report: Report) -> list[str]:
     if peak:
         lines.append(f"peak                  sustained {peak['sustained_events_per_s']:.0f} events/s; "
                      f"{peak['verdict']}")
+    lines += fault_lines(report.details.get("faults", []))
     return [*lines, _verdict(report)]
+
+
+def fault_lines(faults: list[dict[str, Any]]) -> list[str]:
+    """One line per fault: what struck when, when the target came back, and the time to recover."""
+    lines = []
+    for fault in faults:
+        back = f", back at {fault['restarted_at_s']:.1f} s" if fault.get("restarted_at_s") is not None else ""
+        recovered = fault.get("recovered_s")
+        took = f"recovered in {recovered:.1f} s" if recovered is not None else "NOT recovered by the end of the run"
+        kind = "" if fault.get("planned", True) else "UNPLANNED "
+        note = f" ({fault['note']})" if fault.get("note") else ""
+        lines.append(f"fault                 {kind}{fault['action']} {fault['target']} at {fault['at_s']:.1f} s"
+                     f"{back}: {took}{note}")
+    return lines
 
 
 def _pairs(counts: dict[str, int]) -> str:

@@ -8,6 +8,7 @@ Unknown keys and impossible values are refused with the file, the key and the re
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -21,10 +22,13 @@ from exchange.errors import ConfigError
 from producers.world import originating_departments
 
 TOP = {"name", "description", "duration_s", "ramp_up_s", "seed", "bad_share", "workers", "partitions", "producers",
-       "receivers", "drain_timeout_s", "nodes", "steps", "peak"}
+       "receivers", "drain_timeout_s", "nodes", "steps", "peak", "faults"}
 NODE = {"division", "departments", "rate", "rates"}
 STEP = {"at_s", "factor"}
 PEAK = {"step_s", "factor", "max_steps", "p99_latency_ms", "max_lag_records"}
+FAULT = {"at_s", "action", "target", "restart_after_s"}
+ACTIONS = ("kill", "stop", "term")  # SIGKILL, SIGSTOP (SIGCONT to restart), SIGTERM
+TARGET = re.compile(r"^(worker|receiver|producer|broker)-(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,25 @@ class Peak:
 
 
 @dataclass(frozen=True)
+class FaultPlan:
+    """One fault to inject: at `at_s` after production starts, `action` on `target`; restarted (or, after
+    `stop`, continued) `restart_after_s` later, or left down for the rest of the run."""
+
+    at_s: float
+    action: str
+    target: str
+    restart_after_s: float | None = None
+
+    @property
+    def role(self) -> str:
+        return self.target.rsplit("-", 1)[0]
+
+    @property
+    def index(self) -> int:
+        return int(self.target.rsplit("-", 1)[1])
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario."""
 
@@ -64,6 +87,7 @@ class Scenario:
     drain_timeout_s: float = 60.0
     steps: tuple[tuple[float, float], ...] = ()
     peak: Peak | None = None
+    faults: tuple[FaultPlan, ...] = ()
     source: str = field(default="", compare=False)
 
     @property
@@ -161,7 +185,31 @@ def load_scenario(name_or_file: str, catalogue: Catalogue) -> Scenario:
         receivers=check.whole("receivers", 1, high=16),
         drain_timeout_s=check.number("drain_timeout_s", 60.0, above=True),
         steps=_steps(path, table.get("steps", []), duration), peak=_peak(path, table.get("peak")), source=str(path),
+        faults=tuple(_fault(path, i, fault, table) for i, fault in enumerate(table.get("faults", []))),
     )
+
+
+def _fault(path: Path, index: int, table: Mapping[str, Any], scenario: Mapping[str, Any]) -> FaultPlan:
+    check = _Checker(path, f"faults[{index}].", table, FAULT)
+    action, target = str(table.get("action", "")), str(table.get("target", ""))
+    if action not in ACTIONS:
+        check.fail("action", f"{action!r} is not one of {', '.join(ACTIONS)}")
+    found = TARGET.match(target)
+    if found is None:
+        check.fail("target", f"{target!r} is not worker-N, receiver-N, producer-N or broker-N")
+    role, number = found.group(1), int(found.group(2))
+    counts = {"worker": "workers", "receiver": "receivers", "producer": "producers"}
+    if role == "broker" and number < 1:
+        check.fail("target", "broker nodes are numbered from 1, as `govx kafka status` lists them")
+    if role in counts and number >= (count := int(scenario.get(counts[role], 1))):
+        check.fail("target", f"{target} does not exist: the scenario runs {count} {counts[role]}, "
+                             f"{role}-0 to {role}-{count - 1}")
+    restart = table.get("restart_after_s")
+    if role == "producer" and (action == "kill" or (restart is None) == (action == "stop")):
+        check.fail("action", "a producer can be stopped and continued (restart_after_s) or terminated for good, "
+                             "not killed or restarted: its ledger cannot tell what a killed producer had not sent")
+    return FaultPlan(check.number("at_s"), action, target,
+                     None if restart is None else check.number("restart_after_s", above=True))
 
 
 def _steps(path: Path, steps: list[Mapping[str, Any]], duration: float) -> tuple[tuple[float, float], ...]:

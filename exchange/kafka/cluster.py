@@ -95,11 +95,12 @@ class LocalCluster:
         """Stop every node; how many were running."""
         return sum(node.down() for node in self.nodes())
 
-    def start(self, node_id: int, timeout_s: float = 120.0) -> BrokerStatus:
-        """Start one node (after `stop` or `kill`) and wait until it answers."""
+    def start(self, node_id: int, timeout_s: float = 120.0, *, wait: bool = True) -> BrokerStatus:
+        """Start one node (after `stop` or `kill`) and wait until it answers (unless `wait=False`)."""
         node = self.node(node_id)
         node.up(timeout_s, wait=False, cluster=self._cluster_id())
-        node.wait_ready(timeout_s)
+        if wait:
+            node.wait_ready(timeout_s)
         return node.status()
 
     def stop(self, node_id: int) -> bool:
