@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from exchange.errors import TransportError
 from exchange.kafka.cluster import LocalCluster
 from loadtest.backlog import Backlog, Marks
 from loadtest.processes import Child, Children, RunError
@@ -59,8 +60,11 @@ class FaultInjector:
     """Fires the planned faults on time, restarts their targets, notices deaths, times recoveries."""
 
     def __init__(self, plans: tuple[FaultPlan, ...], children: Children, backlog: Backlog,
-                 cluster: LocalCluster | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+                 cluster: LocalCluster | None = None, *, coordinator: Callable[[], int] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._pending = sorted(plans, key=lambda plan: plan.at_s)
+        self._coordinator = coordinator
+        self._nodes: dict[int, int] = {}  # fault number -> the broker node it struck
         self._children, self._backlog, self._cluster, self._clock = children, backlog, cluster, clock
         self._open: list[_Open] = []
         self.records: list[FaultRecord] = []
@@ -96,17 +100,20 @@ class FaultInjector:
         marks = self._backlog.marks()
         record = FaultRecord(plan.target, plan.action, True, round(now, 1))
         try:
-            self._strike(plan)
-        except RunError as exc:
+            self._strike(plan, record)
+        except (RunError, TransportError) as exc:
             record.note = str(exc)
         log.warning("fault at %.1f s: %s %s", now, plan.action, plan.target)
         self.records.append(record)
         self._open.append(_Open(record, plan, marks, back=plan.restart_after_s is None))
 
-    def _strike(self, plan: FaultPlan) -> None:
+    def _strike(self, plan: FaultPlan, record: FaultRecord) -> None:
         if plan.role == "broker":
             cluster = self._need_cluster(plan)
-            {"kill": cluster.kill, "stop": cluster.pause, "term": cluster.stop}[plan.action](plan.index)
+            node = self._node(plan)
+            record.note = f"node {node}"
+            self._nodes[id(plan)] = node
+            {"kill": cluster.kill, "stop": cluster.pause, "term": cluster.stop}[plan.action](node)
             return
         child = self._children.named(f"{CHILD_NAMES[plan.role]}-{plan.index}")
         self._downed.add(child.name)
@@ -114,11 +121,13 @@ class FaultInjector:
 
     def _restore(self, plan: FaultPlan) -> None:
         if plan.role == "broker":
-            cluster = self._need_cluster(plan)
+            cluster, node = self._need_cluster(plan), self._nodes.get(id(plan))
+            if node is None:
+                return
             if plan.action == "stop":
-                cluster.resume(plan.index)
+                cluster.resume(node)
             else:
-                cluster.start(plan.index, wait=False)
+                cluster.start(node, wait=False)
             return
         child = self._children.named(f"{CHILD_NAMES[plan.role]}-{plan.index}")
         if plan.action == "stop":
@@ -128,6 +137,14 @@ class FaultInjector:
             child.process.wait(30)
         self._children.restart(child)
         self._downed.discard(child.name)
+
+    def _node(self, plan: FaultPlan) -> int:
+        """The node a broker fault strikes: its number, or worker 0's transaction coordinator now."""
+        if plan.index >= 1:
+            return plan.index
+        if self._coordinator is None:
+            raise RunError(f"{plan.target}: no way to find the transaction coordinator in this run")
+        return self._coordinator()
 
     def _need_cluster(self, plan: FaultPlan) -> LocalCluster:
         if self._cluster is None:

@@ -66,7 +66,8 @@ class Run:
         self.interrupted = False
         self.final = Samples()
         self.backlog = Backlog(options.bootstrap, self._groups)
-        self.faults = FaultInjector(options.scenario.faults, self.children, self.backlog, options.cluster)
+        self.faults = FaultInjector(options.scenario.faults, self.children, self.backlog, options.cluster,
+                                    coordinator=lambda: _coordinator(options.bootstrap, options.namespace))
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
@@ -248,6 +249,15 @@ def _subtree(division: str) -> set[str]:
     for child in regions.children(division):
         found |= _subtree(child.code)
     return found
+
+
+def _coordinator(bootstrap: str, namespace: str) -> int:
+    """The broker coordinating worker 0's transactions (transactional id `<group>-0`)."""
+    admin = Admin(bootstrap)
+    try:
+        return admin.transaction_coordinator(f"{namespace}-x-0")
+    finally:
+        admin.close()
 
 
 def _inbox_topics(bootstrap: str, namespace: str) -> list[str]:

@@ -28,7 +28,7 @@ STEP = {"at_s", "factor"}
 PEAK = {"step_s", "factor", "max_steps", "p99_latency_ms", "max_lag_records"}
 FAULT = {"at_s", "action", "target", "restart_after_s"}
 ACTIONS = ("kill", "stop", "term")  # SIGKILL, SIGSTOP (SIGCONT to restart), SIGTERM
-TARGET = re.compile(r"^(worker|receiver|producer|broker)-(\d+)$")
+TARGET = re.compile(r"^(worker|receiver|producer|broker)-(\d+|coordinator)$")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,9 @@ class FaultPlan:
 
     @property
     def index(self) -> int:
-        return int(self.target.rsplit("-", 1)[1])
+        """The target's number; broker-coordinator (resolved when the fault strikes) has none: -1."""
+        number = self.target.rsplit("-", 1)[1]
+        return int(number) if number.isdigit() else -1
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,9 @@ def _fault(path: Path, index: int, table: Mapping[str, Any], scenario: Mapping[s
     found = TARGET.match(target)
     if found is None:
         check.fail("target", f"{target!r} is not worker-N, receiver-N, producer-N or broker-N")
-    role, number = found.group(1), int(found.group(2))
+    role, number = found.group(1), 1 if found.group(2) == "coordinator" else int(found.group(2))
+    if found.group(2) == "coordinator" and role != "broker":
+        check.fail("target", "only broker-coordinator names a node by its role (worker 0's transaction coordinator)")
     counts = {"worker": "workers", "receiver": "receivers", "producer": "producers"}
     if role == "broker" and number < 1:
         check.fail("target", "broker nodes are numbered from 1, as `govx kafka status` lists them")

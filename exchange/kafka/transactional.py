@@ -29,9 +29,12 @@ from kafka.errors import (
 from kafka.structs import OffsetAndMetadata
 
 from exchange.errors import TransactionBroken, TransportError
-from exchange.kafka.client import DEADLINE_S, GroupMember, Partition, Publisher
+from exchange.kafka.client import GroupMember, Partition, Publisher
 
 FATAL = (AuthorizationError, TransactionalIdAuthorizationFailedError, UnsupportedVersionError)
+# A transaction call normally takes milliseconds; one still waiting after 10 s waits for a coordinator
+# that has gone (a KRaft cluster fences a dead broker after 9 s), and the new producer finds the new one.
+TRANSACTION_DEADLINE_S = 10.0
 BROKEN = (ProducerFencedError, InvalidProducerEpochError, InvalidTxnStateError, IllegalStateError, KafkaTimeoutError)
 
 
@@ -52,7 +55,7 @@ class TransactionalPublisher(Publisher):
     """A transactional producer for read-process-write: outputs and offsets commit together."""
 
     def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000,
-                 deadline_s: float = DEADLINE_S) -> None:
+                 deadline_s: float = TRANSACTION_DEADLINE_S) -> None:
         # a short metadata backoff: each first send to a new inbox topic waits for one metadata refresh
         super().__init__(bootstrap, transactional_id=transactional_id, max_block_ms=int(deadline_s * 1000),
                          transaction_timeout_ms=transaction_timeout_ms, retry_backoff_ms=10)
