@@ -14,7 +14,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from exchange.core.topics import TopicSpec
 from exchange.errors import TransportError
-from exchange.kafka.client import Partition, new_consumer, translated
+from exchange.kafka.client import RECONNECT, Partition, new_consumer, translated
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Admin:
         with translated(f"connecting to {bootstrap}"):
             self._client = KafkaAdminClient(
                 bootstrap_servers=bootstrap, request_timeout_ms=self._timeout_ms,
-                bootstrap_timeout_ms=self._timeout_ms, client_id="govx-admin",
+                bootstrap_timeout_ms=self._timeout_ms, client_id="govx-admin", **RECONNECT,
             )
 
     def describe_cluster(self) -> ClusterInfo:

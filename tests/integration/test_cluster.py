@@ -19,6 +19,7 @@ import pytest
 from exchange.core.topics import TopicSpec
 from exchange.kafka.admin import Admin
 from exchange.kafka.broker import BrokerLayout
+from exchange.kafka.client import Publisher, Subscriber
 from exchange.kafka.cluster import LocalCluster
 from exchange.runtime.settings import Settings
 from govx.cli import main
@@ -145,3 +146,17 @@ def test_a_node_left_down_for_the_rest_of_the_run_loses_nothing(cluster: Cluster
 def test_a_worker_killed_for_good_hands_its_partitions_over(cluster: Cluster, tmp_path: Path) -> None:
     report = run_with_fault(cluster, tmp_path, "worker-down", 'action = "kill"\ntarget = "worker-1"')
     assert the_fault(report)["target"] == "worker-1"
+
+
+def test_every_client_reconnects_within_a_second_of_a_broker_coming_back(cluster: Cluster) -> None:
+    """The library's default backoff grows to 30 s: after a broker restart every process waited that long."""
+    bootstrap = cluster.local.bootstrap
+    publisher, subscriber, admin = Publisher(bootstrap), Subscriber(bootstrap, "^nothing$", "g"), Admin(bootstrap)
+    try:
+        configs = [publisher._producer.config, subscriber._consumer.config, admin._client.config]
+        assert [config["reconnect_backoff_max_ms"] for config in configs] == [1000, 1000, 1000]
+        assert publisher._producer.config["max_block_ms"] == 30000  # no send waits longer for metadata
+    finally:
+        publisher.close()
+        subscriber.close()
+        admin.close()
