@@ -22,9 +22,10 @@ from exchange.core.decide import Exchange, Moment, Outcome, dead_letter_headers,
 from exchange.core.directory_view import DirectoryView
 from exchange.core.message import Message
 from exchange.core.rules import Rules
-from exchange.core.topics import Topics, TopicSpec
+from exchange.core.topics import Topics
 from exchange.errors import DirectoryError, InvalidEvent, TransportError
 from exchange.kafka.directory_feed import DirectoryFeed
+from exchange.kafka.inboxes import Inboxes
 from exchange.kafka.schema_feed import SchemaPublisher
 from exchange.kafka.transport import Partition, TransactionalProducer, Transport, closed_after
 from exchange.recovery import Transactions
@@ -84,7 +85,6 @@ class Worker:
         self.view = DirectoryView({})
         self.rules = Rules(SchemaRegistry(), self.topics)
         self.exchange = Exchange(self.rules)
-        self._known_topics: set[str] = set()
         self._lag = LagReporter(metrics, config.group)
         self._lag_reported = 0.0
         self._clients = ExitStack()
@@ -127,8 +127,9 @@ class Worker:
             self.transactions = opening.enter_context(closed_after(Transactions(
                 transport, f"{config.group}-{config.worker_id}", self.metrics,
                 transaction_timeout_ms=config.transaction_timeout_ms, give_up_s=config.give_up_s)))
-            self.transactions.open()
-            self._prepare_inboxes()
+            self.inboxes = Inboxes(self.admin, config.inbox_partitions)
+            self.inboxes.learn({r.topic for rules in self.rules.all() for r in rules.routes},
+                               self.transactions.open())
             self.subscriber = opening.enter_context(closed_after(transport.subscriber(
                 self.topics.source_pattern, config.group, metadata_max_age_ms=5000, max_poll_interval_ms=60000,
                 session_timeout_ms=10000, heartbeat_interval_ms=1000)))
@@ -180,7 +181,7 @@ class Worker:
         started = time.perf_counter()
         at = self._clock()
         outcomes = [self.exchange.process(message, at) for message in batch]
-        self._ensure_inboxes(outcomes)
+        self.inboxes.ensure(d.route.topic for o in outcomes for d in o.deliveries)
 
         def emit(producer: TransactionalProducer) -> None:
             for outcome in outcomes:
@@ -191,19 +192,6 @@ class Worker:
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_events.observe(len(batch))
 
-    def _prepare_inboxes(self) -> None:
-        """Learn the inboxes that exist already, and their metadata, before the first batch."""
-        routed = {route.topic for rules in self.rules.all() for route in rules.routes}
-        existing = routed & self.admin.topics()
-        self.transactions.producer.prepare(sorted(existing))
-        self._known_topics |= existing
-
-    def _ensure_inboxes(self, outcomes: list[Outcome]) -> None:
-        wanted = {d.route.topic for o in outcomes for d in o.deliveries} - self._known_topics
-        if wanted:
-            specs = [TopicSpec(name, self.config.inbox_partitions) for name in sorted(wanted)]
-            self.admin.ensure_topics(specs)
-            self._known_topics |= wanted
 
     def _dead_letter_directory_event(self, message: Message, error: DirectoryError) -> None:
         """Skip a malformed directory event; worker 0 (the directory guard) dead-letters and counts it once."""

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from exchange.errors import TransportError
+from exchange.errors import RunError, TransportError
 from exchange.kafka.cluster import LocalCluster
 from loadtest.backlog import Backlog, Marks
-from loadtest.processes import Child, Children, RunError
+from loadtest.processes import Child, Children
 from loadtest.scenario import FaultPlan
 
 log = logging.getLogger(__name__)

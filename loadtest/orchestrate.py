@@ -19,21 +19,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 
-from exchange.core import regions
 from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
+from exchange.errors import RunError
 from exchange.kafka.admin import Admin
 from exchange.kafka.cluster import LocalCluster
-from exchange.kafka.provision import provision, read_directory
 from exchange.kafka.transport import kafka_transport
 from loadtest.backlog import Backlog
-from loadtest.expected import GrantTerms, save_terms, terms_of
 from loadtest.faults import FaultInjector
 from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters, save_faults
+from loadtest.namespace import delete_namespace, inbox_topics, prepare, write_plans
 from loadtest.output import write_report
 from loadtest.peak import PeakWatch
-from loadtest.plan import ProducerPlan, SourcePlan
-from loadtest.processes import Child, Children, RunError
+from loadtest.processes import Child, Children
 from loadtest.progress import Progress
 from loadtest.report import Report
 from loadtest.scenario import Scenario
@@ -59,22 +57,16 @@ class Run:
     def __init__(self, options: RunOptions, catalogue: Catalogue, console: Console) -> None:
         self.options, self.catalogue, self.console = options, catalogue, console
         self.topics = Topics(options.namespace)
+        self.transport = kafka_transport(options.bootstrap)
         self.ledgers = options.report_dir / "ledgers"
         self.progress = Progress()
-        self.children = Children(self._env(), options.report_dir / "logs")
+        self.children = Children(child_env(options), options.report_dir / "logs")
         self.peak = PeakWatch(options.scenario.peak, options.scenario.base_rate) if options.scenario.peak else None
         self.interrupted = False
         self.final = Samples()
         self.backlog = Backlog(options.bootstrap, self._groups)
         self.faults = FaultInjector(options.scenario.faults, self.children, self.backlog, options.cluster,
-                                    coordinator=lambda: _coordinator(options.bootstrap, options.namespace))
-
-    def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
-            "GOVX_DATA_DIR", "GOVX_CACHE_DIR")}
-        return {**env, "GOVX_BOOTSTRAP_SERVERS": self.options.bootstrap,
-                "GOVX_TOPIC_NAMESPACE": self.options.namespace, "GOVX_EXCHANGE_GROUP": f"{self.options.namespace}-x",
-                "GOVX_METRICS_HOST": "127.0.0.1", "GOVX_PARTITIONS": str(self.options.scenario.partitions)}
+                                    coordinator=lambda: _coordinator(options.bootstrap, self.topics))
 
     def execute(self) -> Report:
         """Run the scenario and write its report; a child that fails to start raises `RunError`
@@ -90,7 +82,7 @@ class Run:
             self._stop()
         report = self.report()
         if not self.options.keep_topics:
-            _delete_topics(self.options.bootstrap, self.options.namespace)
+            delete_namespace(self.transport, self.topics)
         return report
 
     def _produce(self) -> None:
@@ -112,7 +104,7 @@ class Run:
 
     def _prepare(self) -> None:
         self.progress.phase = "provisioning"
-        _provision(self.options, self.catalogue, self.topics)
+        prepare(self.transport, self.topics, self.catalogue, self.options.scenario, self.options.report_dir)
 
     def _start(self) -> None:
         scenario, children = self.options.scenario, self.children
@@ -128,10 +120,16 @@ class Run:
             self.peak.results.clear()
         producers = [children.start(f"producer-{i}", "producer", ["produce", "--plan", str(path), "--ledger",
                                     str(self.ledgers / f"producer-{i}.jsonl")])
-                     for i, path in enumerate(_plans(scenario, self.peak, self.options.report_dir, start_s))]
+                     for i, path in enumerate(self._plans(start_s))]
         children.wait_ready(producers)
         self.faults.begin()
         self.progress.phase = "producing"
+
+    def _plans(self, start_s: float) -> list[Path]:
+        scenario = self.options.scenario
+        steps = self.peak.steps() if self.peak else scenario.steps
+        duration = self.peak.duration_s() if self.peak else scenario.duration_s
+        return write_plans(scenario, self.options.report_dir, start_s, steps, duration)
 
     def _ports(self) -> list[int]:
         return [port for child in self.children.all if child.running() and (port := child.metrics_port)]
@@ -178,9 +176,8 @@ class Run:
         self._refresh()
 
     def _groups(self) -> dict[str, list[str]]:
-        namespace = self.options.namespace
-        return {f"{namespace}-x": [self.topics.source(resource) for resource in self.catalogue.resources],
-                f"{namespace}-receivers": _inbox_topics(self.options.bootstrap, namespace)}
+        return {self.topics.run_exchange_group: [self.topics.source(r) for r in self.catalogue.resources],
+                self.topics.receivers_group: inbox_topics(self.transport, self.topics)}
 
     def _stop(self) -> None:
         self.progress.phase = "stopping"
@@ -202,76 +199,25 @@ class Run:
         return report
 
 
-def _provision(options: RunOptions, catalogue: Catalogue, topics: Topics) -> None:
-    """The namespace's topics and directory, the grants file, and the inboxes the scenario feeds."""
-    provision(kafka_transport(options.bootstrap), topics, catalogue, partitions=options.scenario.partitions)
-    view = read_directory(kafka_transport(options.bootstrap), topics, catalogue)
-    terms = terms_of(view)
-    options.report_dir.mkdir(parents=True, exist_ok=True)
-    save_terms(terms, options.report_dir / "grants.json")
-    admin = Admin(options.bootstrap)
-    try:
-        admin.ensure_topics(topics.inboxes(
-            {g.consumer for g in view.grants.values() if g.id in _receiving(terms, options.scenario)}))
-    finally:
-        admin.close()
-
-
-def _plans(scenario: Scenario, peak: PeakWatch | None, report_dir: Path, start_s: float) -> list[Path]:
-    """One producer plan per producer process, the nodes dealt round-robin."""
-    steps = peak.steps() if peak else scenario.steps
-    duration = peak.duration_s() if peak else scenario.duration_s
-    shards: list[list[SourcePlan]] = [[] for _ in range(min(scenario.producers, len(scenario.nodes)))]
-    for index, node in enumerate(scenario.nodes):
-        shards[index % len(shards)] += [SourcePlan(node.division, d, r) for d, r in node.rates.items() if r > 0]
-    paths = []
-    for index, sources in enumerate(shards):
-        path = report_dir / f"plan-{index}.json"
-        ProducerPlan(tuple(sources), duration, start_s, scenario.seed + index, ramp_s=scenario.ramp_up_s,
-                     steps=steps, bad_share=scenario.bad_share).write(path)
-        paths.append(path)
-    return paths
+def child_env(options: RunOptions) -> dict[str, str]:
+    """The environment of the run's children: this one's, less GOVX_ settings, plus the run's own."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
+        "GOVX_DATA_DIR", "GOVX_CACHE_DIR")}
+    return {**env, "GOVX_BOOTSTRAP_SERVERS": options.bootstrap,
+            "GOVX_TOPIC_NAMESPACE": options.namespace,
+            "GOVX_EXCHANGE_GROUP": Topics(options.namespace).run_exchange_group,
+            "GOVX_METRICS_HOST": "127.0.0.1", "GOVX_PARTITIONS": str(options.scenario.partitions)}
 
 
 def _pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def _receiving(terms: list[GrantTerms], scenario: Scenario) -> set[str]:
-    """The grants that can deliver events of the scenario's nodes (their inboxes are created up front)."""
-    regions_in_play = {code for node in scenario.nodes for code in _subtree(node.division)}
-    return {t.id for t in terms if t.eligible and any(t.scope.covers(t.consumer.partition("/")[0], r)
-                                                      for r in regions_in_play)}
-
-
-def _subtree(division: str) -> set[str]:
-    found = {division}
-    for child in regions.children(division):
-        found |= _subtree(child.code)
-    return found
-
-
-def _coordinator(bootstrap: str, namespace: str) -> int:
+def _coordinator(bootstrap: str, topics: Topics) -> int:
     """The broker coordinating worker 0's transactions (transactional id `<group>-0`)."""
     admin = Admin(bootstrap)
     try:
-        return admin.transaction_coordinator(f"{namespace}-x-0")
-    finally:
-        admin.close()
-
-
-def _inbox_topics(bootstrap: str, namespace: str) -> list[str]:
-    admin = Admin(bootstrap)
-    try:
-        return sorted(t for t in admin.topics() if t.startswith(f"{namespace}.dlv."))
-    finally:
-        admin.close()
-
-
-def _delete_topics(bootstrap: str, namespace: str) -> None:
-    admin = Admin(bootstrap)
-    try:
-        admin.delete_topics(t for t in admin.topics() if t.startswith(f"{namespace}."))
+        return admin.transaction_coordinator(f"{topics.run_exchange_group}-0")
     finally:
         admin.close()
 
