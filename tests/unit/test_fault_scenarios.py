@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from exchange.core.catalogue import Catalogue, load_catalogue
+from exchange.core.paths import scenarios_dir
 from exchange.errors import ConfigError, TransportError
 from loadtest.backlog import Backlog, caught_up
 from loadtest.output import fault_lines
@@ -115,3 +116,9 @@ def test_the_report_lists_each_fault_with_its_time_to_recover() -> None:
     ])
     assert lines[0].endswith("kill broker-2 at 5.0 s, back at 20.0 s: recovered in 17.5 s")
     assert "UNPLANNED died exchange-1 at 9.0 s: NOT recovered by the end of the run (exit status 2" in lines[1]
+
+
+@pytest.mark.parametrize("name", ["coordinator-kill", "node-down", "worker-down"])
+def test_the_shipped_fault_scenarios_load(catalogue: Catalogue, name: str) -> None:
+    scenario = load_scenario(str(scenarios_dir() / "faults" / f"{name}.toml"), catalogue)
+    assert len(scenario.faults) == 1 and scenario.faults[0].at_s < scenario.duration_s
