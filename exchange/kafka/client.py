@@ -88,8 +88,16 @@ class Publisher:
             self._producer.flush(timeout=DEADLINE_S if timeout_s is None else timeout_s)
 
     def close(self, timeout_s: float = 10.0) -> None:
-        with translated("closing the producer"):
-            self._producer.close(timeout=timeout_s)
+        """Close, waiting up to `timeout_s` for what is in flight; a producer that cannot flush in time
+        (a broken one) is closed by force rather than left running."""
+        try:
+            with translated("closing the producer"):
+                self._producer.close(timeout=timeout_s)
+        except TransportError:
+            sender = self._producer._sender  # noqa: SLF001 - close() gives up at its flush, sender still running
+            if sender is not None and sender.is_alive():
+                sender.force_close()
+            raise
 
 
 class Subscriber:
