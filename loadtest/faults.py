@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -133,8 +134,12 @@ class FaultInjector:
         if plan.action == "stop":
             self._children.signal(child, signal.SIGCONT)
             return
-        if child.running():
-            child.process.wait(30)
+        if child.running():  # still finishing after SIGTERM: give it a moment, then make sure
+            try:
+                child.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._children.signal(child, signal.SIGKILL)
+                child.process.wait(10)
         self._children.restart(child)
         self._downed.discard(child.name)
 
