@@ -5,7 +5,10 @@ consumed offsets (read-process-write, KIP-447 fencing by group metadata). A work
 SIGKILL leaves an open transaction that is aborted when its transactional id is reused or
 times out; its partitions are re-read from the last committed offsets, so `read_committed`
 consumers see every delivery exactly once. Workers share the load by partition; the directory
-is polled between batches so changes apply without a restart.
+is polled between batches so changes apply without a restart. A batch that fails — a broker down,
+the transaction coordinator moving, the producer fenced or past a deadline — is settled before
+the next poll (aborted or the producer rebuilt, then re-read from the committed offsets), and a
+worker that cannot recover within `give_up_s` exits with the reason (`exchange/recovery.py`).
 """
 
 from __future__ import annotations
