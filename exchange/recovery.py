@@ -5,8 +5,12 @@ commits. Whatever fails in between — creating an inbox on demand, a send, the 
 the next step first settles it: aborts the open transaction (or, if the producer is broken — fenced,
 in a fatal state, or a call past its deadline — closes it and builds a new one with the same
 transactional id, which fences the old epoch) and seeks the consumer back to its committed offsets.
-Nothing polled is ever skipped. A worker that has not completed a step for `give_up_s` raises a
-non-retriable error, so the process exits non-zero with the reason instead of hanging.
+Nothing polled is ever skipped. The order matters after a broken commit, whose outcome is
+unknown (it may still complete): the new producer's initialisation returns only once the old
+transaction is resolved, committed or aborted, and only then are the committed offsets read —
+so a batch that did commit is not delivered again. A worker that has not completed a step for
+`give_up_s` raises a non-retriable error, so the process exits non-zero with the reason instead
+of hanging.
 """
 
 from __future__ import annotations

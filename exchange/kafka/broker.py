@@ -100,17 +100,27 @@ class LocalBroker:
 
     def down(self, timeout_s: float = 60.0) -> bool:
         """Stop the broker by its pid; True if one was running. Safe to call twice."""
+        pid = self.terminate()
+        if pid is not None:
+            self.wait_stopped(pid, timeout_s)
+        return pid is not None
+
+    def terminate(self) -> int | None:
+        """Ask the broker to stop (SIGTERM) without waiting; its pid, or None if none runs."""
         pid = self._running_pid()
         if pid is None:
             self.layout.pid_file.unlink(missing_ok=True)
-            return False
+            return None
         os.kill(pid, signal.SIGCONT)  # a paused (SIGSTOPped) broker cannot act on SIGTERM
         os.kill(pid, signal.SIGTERM)
+        return pid
+
+    def wait_stopped(self, pid: int, timeout_s: float = 60.0) -> None:
+        """Wait for `pid` to exit after `terminate`; SIGKILL it when `timeout_s` runs out."""
         if not self._wait_for_exit(pid, timeout_s):
             os.kill(pid, signal.SIGKILL)
             self._wait_for_exit(pid, 10.0)
         self.layout.pid_file.unlink(missing_ok=True)
-        return True
 
     def install(self) -> Path:
         """The cached broker jars, resolved from Maven Central on first use."""

@@ -91,9 +91,12 @@ class LocalCluster:
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             return cluster_id()
 
-    def down(self) -> int:
-        """Stop every node; how many were running."""
-        return sum(node.down() for node in self.nodes())
+    def down(self, timeout_s: float = 60.0) -> int:
+        """Stop every node — all asked at once, so none waits for a quorum the others took away; how many ran."""
+        stopping = [(node, pid) for node in self.nodes() if (pid := node.terminate()) is not None]
+        for node, pid in stopping:
+            node.wait_stopped(pid, timeout_s)
+        return len(stopping)
 
     def start(self, node_id: int, timeout_s: float = 120.0, *, wait: bool = True) -> BrokerStatus:
         """Start one node (after `stop` or `kill`) and wait until it answers (unless `wait=False`)."""
