@@ -55,6 +55,13 @@ def _process_alive(pid: int, marker: str) -> bool:
     return state != "Z" and marker in cmdline
 
 
+def _require(program: str, advice: str) -> str:
+    found = shutil.which(program)
+    if found is None:
+        raise BrokerError(f"{program!r} was not found on PATH. {advice}.")
+    return found
+
+
 class LocalBroker:
     """Installs, starts, checks and stops one local broker."""
 
@@ -74,7 +81,7 @@ class LocalBroker:
             if wait:
                 self._wait_until_ready(None, timeout_s)
             return self.status()
-        java = self._require(self.layout.java, "Java 17 or newer is needed to run Kafka; install a JDK")
+        java = _require(self.layout.java, "Java 17 or newer is needed to run Kafka; install a JDK")
         self._check_ports()
         libs = self.install()
         self._write_config()
@@ -127,7 +134,7 @@ class LocalBroker:
         libs = self.layout.libs(self.version)
         if (libs.parent / ".complete").exists():
             return libs
-        mvn = self._require(self.layout.maven, "Maven is needed once to fetch the Kafka broker jars")
+        mvn = _require(self.layout.maven, "Maven is needed once to fetch the Kafka broker jars")
         staging = libs.parent.with_name(libs.parent.name + f".partial-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         command = [mvn, "-B", "-q", "-f", str(kafka_deploy_dir() / "pom.xml"), "dependency:copy-dependencies",
@@ -140,12 +147,6 @@ class LocalBroker:
         shutil.rmtree(libs.parent, ignore_errors=True)
         staging.rename(libs.parent)
         return libs
-
-    def _require(self, program: str, advice: str) -> str:
-        found = shutil.which(program)
-        if found is None:
-            raise BrokerError(f"{program!r} was not found on PATH. {advice}.")
-        return found
 
     def _check_ports(self) -> None:
         for port in (self.layout.port, self.layout.controller_port):
