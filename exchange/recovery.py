@@ -20,12 +20,24 @@ import time
 from collections.abc import Callable, Mapping
 
 from exchange.errors import TransactionBroken, TransportError
-from exchange.kafka.transport import GroupConsumer, Partition, TransactionalProducer, Transport
+from exchange.kafka.transport import GroupConsumer, GroupMember, Partition, TransactionalProducer, Transport
 from exchange.runtime.metrics import Metrics
 from exchange.runtime.retry import RetryBudget
 
 log = logging.getLogger(__name__)
 Emit = Callable[[TransactionalProducer], None]
+
+
+class ReadUnder:
+    """The group membership at the moment a batch was polled, kept for its commit (KIP-447 fencing):
+    if the group rebalances meanwhile, the broker refuses the offsets instead of accepting them
+    under the new generation, and the batch is aborted and read again."""
+
+    def __init__(self, group: GroupConsumer) -> None:
+        self._metadata = group.group_metadata()
+
+    def group_metadata(self) -> object:
+        return self._metadata
 
 
 class Transactions:
@@ -61,8 +73,9 @@ class Transactions:
         """A batch was polled: it is unsettled until its transaction commits."""
         self._unsettled = True
 
-    def deliver(self, emit: Emit, offsets: Mapping[Partition, int], group: GroupConsumer) -> None:
-        """One transaction: begin, `emit` the outputs, commit them with the consumed `offsets`."""
+    def deliver(self, emit: Emit, offsets: Mapping[Partition, int], group: GroupMember) -> None:
+        """One transaction: begin, `emit` the outputs, commit them with the consumed `offsets` — fenced by
+        `group`, the membership the batch was read under (a rebalance since makes the commit fail)."""
         producer = self.producer
         self._opened_at = self._clock()
         try:

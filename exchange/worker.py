@@ -31,7 +31,7 @@ from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.inboxes import Inboxes
 from exchange.kafka.schema_feed import SchemaPublisher
 from exchange.kafka.transport import Partition, TransactionalProducer, Transport, closed_after
-from exchange.recovery import Transactions
+from exchange.recovery import ReadUnder, Transactions
 from exchange.runtime.exchange_meter import LagReporter, count_batch
 from exchange.runtime.metrics import Metrics
 
@@ -167,7 +167,7 @@ class Worker:
         batch = self.subscriber.poll(timeout_ms=self.config.poll_ms, max_records=self.config.max_batch)
         if batch:
             self.transactions.polled()
-            self._process(batch)
+            self._process(batch, ReadUnder(self.subscriber))
         now = time.monotonic()
         if now - self._lag_reported >= 1.0:  # lag is for dashboards: once a second is plenty
             self._lag.report(self.subscriber.lag())
@@ -180,7 +180,7 @@ class Worker:
         for rules in self.rules.all():
             self.metrics.grants_active.labels(rules.resource.id).set(len(rules.routes))
 
-    def _process(self, batch: list[Message]) -> None:
+    def _process(self, batch: list[Message], member: ReadUnder) -> None:
         started = time.perf_counter()
         at = self._clock()
         outcomes = [self.exchange.process(message, at) for message in batch]
@@ -190,7 +190,7 @@ class Worker:
             for outcome in outcomes:
                 emit_outcome(producer, self.topics, outcome, at)
 
-        self.transactions.deliver(emit, next_offsets(batch), self.subscriber)
+        self.transactions.deliver(emit, next_offsets(batch), member)
         count_batch(self.metrics, outcomes, self._clock().ms)
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_events.observe(len(batch))

@@ -59,6 +59,12 @@ class GroupConsumer(Protocol):
     def close(self) -> None: ...
 
 
+class GroupMember(Protocol):
+    """Whose consumed offsets a transaction commits: the group membership the batch was read under."""
+
+    def group_metadata(self) -> Any: ...
+
+
 class TransactionalProducer(Producer, Protocol):
     """A transactional producer for read-process-write: outputs and consumed offsets commit together.
 
@@ -70,7 +76,7 @@ class TransactionalProducer(Producer, Protocol):
     """
 
     def begin(self) -> None: ...
-    def commit(self, offsets: Mapping[Partition, int], group: GroupConsumer) -> None: ...
+    def commit(self, offsets: Mapping[Partition, int], group: GroupMember) -> None: ...
     def abort(self) -> None: ...
 
 
