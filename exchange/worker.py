@@ -51,6 +51,12 @@ class WorkerConfig:
     transaction_timeout_ms: int = 15000
     join_timeout_s: float = 30.0
     give_up_s: float = 120.0
+    batch_delay_s: float = 0.0  # testing only: a planted slowdown per batch (docs/load-testing.md)
+
+    def throttle(self) -> None:
+        """Hold the batch in hand for `batch_delay_s` (testing only: a slower exchange, on purpose)."""
+        if self.batch_delay_s:
+            time.sleep(self.batch_delay_s)
 
 
 def next_offsets(batch: Iterable[Message]) -> dict[Partition, int]:
@@ -189,6 +195,7 @@ class Worker:
         def emit(producer: TransactionalProducer) -> None:
             for outcome in outcomes:
                 emit_outcome(producer, self.topics, outcome, at)
+            self.config.throttle()
 
         self.transactions.deliver(emit, next_offsets(batch), member)
         count_batch(self.metrics, outcomes, self._clock().ms)

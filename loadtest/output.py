@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loadtest import chart
+from loadtest import charts
+from loadtest.percentiles import LABELS
 from loadtest.report import Report
 
 
@@ -21,43 +22,56 @@ def _verdict(report: Report) -> str:
     return "FAILED: " + ", ".join(problems)
 
 
-def summary_lines(report: Report) -> list[str]:
-    latency = report.latency_ms
-    lines = [
-        f"scenario              {report.scenario}{'  (interrupted: partial report)' if report.interrupted else ''}",
-        f"events produced       {report.events_produced} ({report.events_produced - report.events_valid} "
-        "deliberately bad)",
-        f"deliveries            {report.deliveries} of {report.expected_deliveries} expected from the grants",
-        f"lost / duplicated     {report.lost} / {report.duplicates}   unexpected {report.unexpected}   "
-        f"beyond grant {report.violations}",
-        f"skipped               {_pairs(report.skipped)}",
-        f"dead letters          {_pairs(report.dead_letters)}",
-        f"throughput            {report.throughput_events_per_s:.1f} events/s, {report.deliveries_per_s:.1f} "
-        "deliveries/s",
-        f"latency (ms, from the intended send time)  p50 {latency['p50']:.0f}  p95 {latency['p95']:.0f}  "
-        f"p99 {latency['p99']:.0f}  p99.9 {latency['p999']:.0f}  max {latency['max']:.0f}",
-        f"took                  {report.duration_s:.1f} s from the first intended send to the last receipt",
+def _standard(summary: dict[str, float]) -> str:
+    if not summary:
+        return "not measured"
+    return "  ".join(f"{label} {summary.get(key, 0.0):.0f}" for key, label in LABELS.items())
+
+
+def summary_facts(report: Report) -> list[tuple[str, str]]:
+    """The summary as (label, value) pairs: the text summary and the chart page's table."""
+    facts = [
+        ("scenario", f"{report.scenario}{'  (interrupted: partial report)' if report.interrupted else ''}"),
+        ("events produced", f"{report.events_produced} ({report.events_produced - report.events_valid} "
+                            "deliberately bad)"),
+        ("deliveries", f"{report.deliveries} of {report.expected_deliveries} expected from the grants"),
+        ("lost / duplicated", f"{report.lost} / {report.duplicates}   unexpected {report.unexpected}   "
+                              f"beyond grant {report.violations}"),
+        ("skipped", _pairs(report.skipped)),
+        ("dead letters", _pairs(report.dead_letters)),
+        ("throughput", f"{report.throughput_events_per_s:.1f} events/s, {report.deliveries_per_s:.1f} deliveries/s"),
+        ("e2e latency ms", _standard(report.latency_ms) + "   (from the intended send time)"),
+        ("publish delay ms", _standard(report.publish_delay_ms) + "   (actual against intended send time)"),
+        ("batch time ms", _standard(report.batch_processing_ms) + "   (per exchange batch, histogram estimate)"),
+        ("took", f"{report.duration_s:.1f} s from the first intended send to the last receipt"),
     ]
     peak = report.details.get("peak")
     if peak:
-        lines.append(f"peak                  sustained {peak['sustained_events_per_s']:.0f} events/s; "
-                     f"{peak['verdict']}")
-    lines += fault_lines(report.details.get("faults", []))
-    return [*lines, _verdict(report)]
+        facts.append(("peak", f"sustained {peak['sustained_events_per_s']:.0f} events/s; {peak['verdict']}"))
+    return facts + fault_facts(report.details.get("faults", []))
+
+
+def summary_lines(report: Report) -> list[str]:
+    return [*(f"{label:<22}{value}" for label, value in summary_facts(report)), _verdict(report)]
 
 
 def fault_lines(faults: list[dict[str, Any]]) -> list[str]:
-    """One line per fault: what struck when, when the target came back, and the time to recover."""
-    lines = []
+    """One summary line per fault."""
+    return [f"{label:<22}{value}" for label, value in fault_facts(faults)]
+
+
+def fault_facts(faults: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """One fact per fault: what struck when, when the target came back, and the time to recover."""
+    facts = []
     for fault in faults:
         back = f", back at {fault['restarted_at_s']:.1f} s" if fault.get("restarted_at_s") is not None else ""
         recovered = fault.get("recovered_s")
         took = f"recovered in {recovered:.1f} s" if recovered is not None else "NOT recovered by the end of the run"
         kind = "" if fault.get("planned", True) else "UNPLANNED "
         note = f" ({fault['note']})" if fault.get("note") else ""
-        lines.append(f"fault                 {kind}{fault['action']} {fault['target']} at {fault['at_s']:.1f} s"
-                     f"{back}: {took}{note}")
-    return lines
+        what = f"{kind}{fault['action']} {fault['target']} at {fault['at_s']:.1f} s"
+        facts.append(("fault", f"{what}{back}: {took}{note}"))
+    return facts
 
 
 def _pairs(counts: dict[str, int]) -> str:
@@ -69,7 +83,6 @@ def write_report(report: Report, folder: Path) -> None:
     (folder / "report.json").write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
     (folder / "summary.txt").write_text("\n".join(summary_lines(report)) + "\n", encoding="utf-8")
-    facts = {line[:22].strip(): line[22:].strip() for line in summary_lines(report)[:-1] if len(line) > 22}
-    facts["verdict"] = _verdict(report)
-    (folder / "chart.html").write_text(chart.render(f"govx run — {report.scenario}", report.timeline, facts),
+    facts = {**dict(summary_facts(report)), "verdict": _verdict(report)}
+    (folder / "chart.html").write_text(charts.render(f"govx run — {report.scenario}", report, facts),
                                        encoding="utf-8")

@@ -19,6 +19,8 @@ def exchange(
     give_up_after: float = typer.Option(120.0, min=1.0, help="exit (status 2, with the reason) after failing "
                                         "this many seconds in a row; a broker restart is waited out"),
     log_level: str = typer.Option("INFO", help="logging level"),
+    batch_delay_ms: float = typer.Option(0.0, min=0.0, hidden=True,
+                                         help="testing only: wait this long in every batch (a planted slowdown)"),
 ) -> int:
     """Run one exchange worker: consume sources, deliver per the directory, in transactions.
 
@@ -29,7 +31,8 @@ def exchange(
     configure_logging(log_level)
     settings = load_settings()
     config = WorkerConfig(worker_id, group=settings.exchange_group,
-                          namespace=settings.topic_namespace, max_batch=max_batch, give_up_s=give_up_after)
+                          namespace=settings.topic_namespace, max_batch=max_batch, give_up_s=give_up_after,
+                          batch_delay_s=batch_delay_ms / 1000)
     stop = stop_on_signals()
     port = settings.metrics_port if metrics_port is None else metrics_port
     with metrics_server(settings.metrics_host, port) as (metrics, bound):
