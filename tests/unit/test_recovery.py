@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from exchange.core.message import Message
 from exchange.errors import TransactionBroken, TransportError
-from exchange.recovery import Transactions
+from exchange.recovery import ReadUnder, Transactions
 from exchange.runtime.metrics import Metrics
 from exchange.worker import Worker, WorkerConfig
 from tests.unit.memory_transport import Cluster, MemorySubscriber, MemoryTransport
@@ -120,3 +120,14 @@ def test_a_fatal_error_is_raised_at_once() -> None:
     transactions = Transactions(MemoryTransport(Cluster(junk(1))), "t", Metrics(CollectorRegistry()))
     with pytest.raises(TransportError, match="not authorised"):
         transactions.failed(TransportError("not authorised", retriable=False))
+
+
+def test_a_batch_commits_under_the_generation_it_was_read_under() -> None:
+    """A rebalance between poll and commit must fence the commit (KIP-447), not pass with the new generation."""
+    cluster = Cluster(junk(1))
+    subscriber = MemorySubscriber(cluster)
+    generation = ["generation-1"]
+    subscriber.group_metadata = lambda: generation[0]  # type: ignore[method-assign]
+    member = ReadUnder(subscriber)
+    generation[0] = "generation-2"  # the group rebalanced in the background
+    assert member.group_metadata() == "generation-1"
