@@ -8,6 +8,7 @@
     ├── BrokerError                 the local Kafka broker cannot be installed or started
     ├── TransportError              the Kafka cluster failed a request        (retriable)
     │   └── AuthorizationError      the broker refused this principal (ACL / SASL)
+    │   └── TransactionBroken       the transactional producer must be rebuilt (retriable)
     ├── CatalogueError              the catalogue data is inconsistent
     ├── SchemaError                 an Avro schema or datum does not fit
     ├── ApiError                    an HTTP answer other than success, raised from a route
@@ -28,7 +29,10 @@
 
 `retriable` decides what a worker does with an error: retry the batch (True) or
 dead-letter the event / fail the request (False). `InvalidEvent.reason` is the stable
-code written to the `govx_error` header.
+code written to the `govx_error` header. `TransactionBroken` is the recovery contract every
+transport honours: the producer that raised it is closed and a new one is built with the same
+transactional id (which fences the old epoch and ends its open transaction), and the consumer
+re-reads from its committed offsets (docs/operations.md, "When a broker or a worker dies").
 """
 
 from __future__ import annotations
@@ -88,6 +92,8 @@ class AuthorizationError(TransportError):
         super().__init__(f"{principal} may not {operation} {resource}" + (f": {detail}" if detail else ""),
                          retriable=False)
         self.principal, self.operation, self.resource = principal, operation, resource
+class TransactionBroken(TransportError):
+    """The transactional producer cannot go on (fenced, fatal state, a call past its deadline): rebuild it."""
 
 
 class CatalogueError(GovxError):

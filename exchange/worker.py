@@ -5,7 +5,10 @@ consumed offsets (read-process-write, KIP-447 fencing by group metadata). A work
 SIGKILL leaves an open transaction that is aborted when its transactional id is reused or
 times out; its partitions are re-read from the last committed offsets, so `read_committed`
 consumers see every delivery exactly once. Workers share the load by partition; the directory
-is polled between batches so changes apply without a restart.
+is polled between batches so changes apply without a restart. A batch that fails — a broker down,
+the transaction coordinator moving, the producer fenced or past a deadline — is settled before
+the next poll (aborted or the producer rebuilt, then re-read from the committed offsets), and a
+worker that cannot recover within `give_up_s` exits with the reason (`exchange/recovery.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from exchange.errors import DirectoryError, InvalidEvent, TransportError
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.inboxes import Inboxes
 from exchange.kafka.schema_feed import SchemaPublisher
-from exchange.kafka.transport import Partition, Transport, closed_after
+from exchange.kafka.transport import Partition, TransactionalProducer, Transport, closed_after
+from exchange.recovery import ReadUnder, Transactions
 from exchange.runtime.exchange_meter import LagReporter, count_batch
 from exchange.runtime.metrics import Metrics
 
@@ -46,6 +50,7 @@ class WorkerConfig:
     inbox_partitions: int = 1
     transaction_timeout_ms: int = 15000
     join_timeout_s: float = 30.0
+    give_up_s: float = 120.0
     batch_delay_s: float = 0.0  # testing only: a planted slowdown per batch (docs/load-testing.md)
 
     def throttle(self) -> None:
@@ -60,6 +65,20 @@ def next_offsets(batch: Iterable[Message]) -> dict[Partition, int]:
     for message in batch:
         offsets[(message.topic, message.partition)] = message.offset + 1
     return offsets
+
+
+def emit_outcome(producer: TransactionalProducer, topics: Topics, outcome: Outcome, at: Moment) -> None:
+    """Send one event's outputs: its dead letter, or each delivery with its usage record."""
+    message = outcome.message
+    if outcome.dead_letter is not None:
+        headers = dead_letter_headers(message, outcome.dead_letter)
+        producer.send(topics.dlq, message.value, key=message.key, headers=headers)
+        return
+    event = outcome.envelope
+    for delivery in outcome.deliveries:
+        producer.send(delivery.route.topic, delivery.value, key=delivery.key, headers=delivery.headers)
+        if event is not None:
+            producer.send(topics.audit, usage_record(event, delivery, at), key=event.id.encode())
 
 
 class Worker:
@@ -114,10 +133,12 @@ class Worker:
             self._recompile(self.feed.catch_up())
             if config.worker_id == "0":  # the directory guard: its alert needs the series from the start
                 self.metrics.dead_letters.labels("directory", "directory.invalid")
-            self.producer = opening.enter_context(closed_after(transport.transactional(
-                f"{config.group}-{config.worker_id}", transaction_timeout_ms=config.transaction_timeout_ms)))
+            self.transactions = opening.enter_context(closed_after(Transactions(
+                transport, f"{config.group}-{config.worker_id}", self.metrics,
+                transaction_timeout_ms=config.transaction_timeout_ms, give_up_s=config.give_up_s)))
             self.inboxes = Inboxes(self.admin, config.inbox_partitions)
-            self.inboxes.learn({r.topic for rules in self.rules.all() for r in rules.routes}, self.producer)
+            self.inboxes.learn({r.topic for rules in self.rules.all() for r in rules.routes},
+                               self.transactions.open())
             self.subscriber = opening.enter_context(closed_after(transport.subscriber(
                 self.topics.source_pattern, config.group, metadata_max_age_ms=5000, max_poll_interval_ms=60000,
                 session_timeout_ms=10000, heartbeat_interval_ms=1000)))
@@ -132,23 +153,27 @@ class Worker:
         self._clients.close()
 
     def _step_or_wait(self, stop: threading.Event) -> None:
-        """One step; a retriable cluster error (broker restarting, leader moving) is waited out."""
+        """One step; a retriable cluster error (broker restarting, coordinator moving) is waited out,
+        up to `give_up_s` — the next step first re-reads the batch that failed (`exchange/recovery.py`)."""
         try:
             self.step()
         except TransportError as exc:
-            if not exc.retriable:
-                raise
+            self.transactions.failed(exc)
             log.warning("the cluster did not answer, retrying in 1 s: %s", exc)
             stop.wait(1.0)
+        else:
+            self.transactions.succeeded()
 
     def step(self) -> None:
-        """Apply directory changes, then consume and deliver one batch."""
+        """Apply directory changes, settle a batch that failed, then consume and deliver one batch."""
         changed = self.feed.poll(0)
         if changed:
             self._recompile(changed)
+        self.transactions.settle(self.subscriber)
         batch = self.subscriber.poll(timeout_ms=self.config.poll_ms, max_records=self.config.max_batch)
         if batch:
-            self._process(batch)
+            self.transactions.polled()
+            self._process(batch, ReadUnder(self.subscriber))
         now = time.monotonic()
         if now - self._lag_reported >= 1.0:  # lag is for dashboards: once a second is plenty
             self._lag.report(self.subscriber.lag())
@@ -161,46 +186,22 @@ class Worker:
         for rules in self.rules.all():
             self.metrics.grants_active.labels(rules.resource.id).set(len(rules.routes))
 
-    def _process(self, batch: list[Message]) -> None:
+    def _process(self, batch: list[Message], member: ReadUnder) -> None:
         started = time.perf_counter()
         at = self._clock()
         outcomes = [self.exchange.process(message, at) for message in batch]
         self.inboxes.ensure(d.route.topic for o in outcomes for d in o.deliveries)
-        try:
-            self.producer.begin()
+
+        def emit(producer: TransactionalProducer) -> None:
             for outcome in outcomes:
-                self._emit(outcome, at)
+                emit_outcome(producer, self.topics, outcome, at)
             self.config.throttle()
-            self.producer.commit(next_offsets(batch), self.subscriber)
-        except TransportError as exc:
-            self._abort(exc)
-            return
+
+        self.transactions.deliver(emit, next_offsets(batch), member)
         count_batch(self.metrics, outcomes, self._clock().ms)
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_events.observe(len(batch))
 
-    def _emit(self, outcome: Outcome, at: Moment) -> None:
-        message = outcome.message
-        if outcome.dead_letter is not None:
-            headers = dead_letter_headers(message, outcome.dead_letter)
-            self.producer.send(self.topics.dlq, message.value, key=message.key, headers=headers)
-            return
-        event = outcome.envelope
-        for delivery in outcome.deliveries:
-            self.producer.send(delivery.route.topic, delivery.value, key=delivery.key, headers=delivery.headers)
-            if event is not None:
-                self.producer.send(self.topics.audit, usage_record(event, delivery, at), key=event.id.encode())
-
-    def _abort(self, exc: TransportError) -> None:
-        self.metrics.transactions.labels("aborted").inc()
-        log.warning("transaction aborted, batch will be read again: %s", exc)
-        try:
-            self.producer.abort()
-        except TransportError as abort_failure:
-            raise abort_failure from exc
-        self.subscriber.rewind()
-        if not exc.retriable:
-            raise exc
 
     def _dead_letter_directory_event(self, message: Message, error: DirectoryError) -> None:
         """Skip a malformed directory event; worker 0 (the directory guard) dead-letters and counts it once."""

@@ -28,8 +28,9 @@ from exchange.core.message import Message
 from exchange.core.testing import ExchangeDriver
 from exchange.core.topics import Topics, TopicSpec
 from exchange.kafka.admin import Admin
-from exchange.kafka.client import Publisher, Subscriber, TransactionalPublisher
+from exchange.kafka.client import Publisher, Subscriber
 from exchange.kafka.provision import provision
+from exchange.kafka.transactional import TransactionalPublisher
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.metrics import Metrics
 from exchange.worker import Worker, WorkerConfig, next_offsets

@@ -40,6 +40,10 @@ def save_dead_letters(letters: list[DeadLetter], path: Path) -> None:
     path.write_text("".join(json.dumps(letter.__dict__) + "\n" for letter in letters), encoding="utf-8")
 
 
+def save_faults(faults: list[dict[str, object]], path: Path) -> None:
+    path.write_text(json.dumps(faults, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False) -> Report:
     """Rebuild the report from what a run left in its folder (`govx report` calls this too)."""
     missing = [name for name in REQUIRED if not (folder / name).exists()]
@@ -60,4 +64,7 @@ def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False
     points = ScrapeLog.load(folder / "scrapes.json").points
     report.batch_processing_ms = batch_overall(points, report.started_ms + int(warmup_s * 1000))
     report.scraped = over_time(points, report.started_ms)
+    faults_path = folder / "faults.json"
+    if faults_path.exists():
+        report.details["faults"] = json.loads(faults_path.read_text(encoding="utf-8"))
     return report

@@ -22,9 +22,12 @@ from exchange.core.catalogue import Catalogue
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.core.topics import Topics
 from exchange.errors import RunError
-from exchange.kafka.admin import Admin, end_offsets
+from exchange.kafka.admin import Admin
+from exchange.kafka.cluster import LocalCluster
 from exchange.kafka.transport import kafka_transport
-from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters
+from loadtest.backlog import Backlog
+from loadtest.faults import FaultInjector
+from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters, save_faults
 from loadtest.namespace import inbox_topics, write_plans
 from loadtest.output import write_report
 from loadtest.peak import PeakWatch
@@ -49,6 +52,7 @@ class RunOptions:
     live: bool = True
     security: ClientSecurity = PLAINTEXT  # the run's own (admin) principal on a secure cluster
     secrets: Path | None = None  # the secrets file `govx principals provision` keeps
+    cluster: LocalCluster | None = None  # the local cluster govx manages, for broker faults
 
 
 class Run:
@@ -66,12 +70,20 @@ class Run:
         self.peak = PeakWatch(options.scenario.peak, options.scenario.base_rate) if options.scenario.peak else None
         self.interrupted = False
         self.final = Samples()
+        self.backlog = Backlog(options.bootstrap, self._groups, security=options.security)
+        self.faults = FaultInjector(options.scenario.faults, self.children, self.backlog, options.cluster,
+                                    coordinator=lambda: _coordinator(options.bootstrap, self.topics, options.security))
 
     def execute(self) -> Report:
-        """Run the scenario and write its report; a child that fails to start raises `RunError`."""
+        """Run the scenario and write its report; a child that fails to start raises `RunError`
+        (after the report of what ran so far is written, so `govx report` can rebuild the folder)."""
         try:
             self._produce()
             self._finish()
+        except RunError:
+            self._stop()
+            self.report()
+            raise
         finally:
             self._stop()
         report = self.report()
@@ -116,6 +128,7 @@ class Run:
                                     str(self.ledgers / f"producer-{i}.jsonl")])
                      for i, path in enumerate(self._plans(start_s))]
         children.wait_ready(producers)
+        self.faults.begin()
         self.progress.phase = "producing"
 
     def _plans(self, start_s: float) -> list[Path]:
@@ -138,7 +151,7 @@ class Run:
         with self._live() as live:
             while any(child.running() for child in producers):
                 self._refresh()
-                self._check_children()
+                self.faults.tick()
                 if self.peak is not None and self.peak.broken(self.progress):
                     self.children.stop(producers)
                 if live is not None:
@@ -153,34 +166,24 @@ class Run:
             return nullcontext()
         return Live(self.progress.table(self.options.scenario.name), console=self.console, refresh_per_second=2)
 
-    def _check_children(self) -> None:
-        for child in self.children.all:
-            if child.role != "producer" and not child.running():
-                raise RunError(f"{child.name} exited with status {child.process.returncode}:\n{child.log_tail()}")
-
     def _drain(self, timeout_s: float) -> None:
-        """Wait until the exchange and the receivers have committed everything there is."""
+        """Wait until every fault has played out and the exchange and the receivers have committed
+        everything there is; a cluster that does not answer for a moment is asked again."""
         self.progress.phase = "draining"
         deadline = time.monotonic() + timeout_s
-        groups = {self.topics.run_exchange_group: self._source_topics(),
-                  **self.access.receiver_groups(self._inbox_topics())}
-        admin = Admin(self.options.bootstrap, security=self.options.security)
-        try:
-            while not all(_caught_up(admin, self.options.bootstrap, g, t) for g, t in groups.items()):
-                self._refresh()
-                if time.monotonic() > deadline:
-                    self.console.print(f"[yellow]drain timed out after {timeout_s:.0f}s[/]")
-                    return
-                _pause(0.5)
-        finally:
-            admin.close()
+        while not (self.faults.settled and self.backlog.drained()):
+            self._refresh()
+            self.faults.tick()
+            if time.monotonic() > deadline:
+                self.console.print(f"[yellow]drain timed out after {timeout_s:.0f}s[/]")
+                return
+            _pause(0.5)
+        self.faults.tick()
         self._refresh()
 
-    def _source_topics(self) -> list[str]:
-        return [self.topics.source(resource) for resource in self.catalogue.resources]
-
-    def _inbox_topics(self) -> list[str]:
-        return inbox_topics(self.transport, self.topics)
+    def _groups(self) -> dict[str, list[str]]:
+        return {self.topics.run_exchange_group: [self.topics.source(r) for r in self.catalogue.resources],
+                **self.access.receiver_groups(inbox_topics(self.transport, self.topics))}
 
     def _stop(self) -> None:
         self.progress.phase = "stopping"
@@ -195,6 +198,7 @@ class Run:
         save_dead_letters(dead, self.options.report_dir / "dead_letters.jsonl")
         record_run(self.options.report_dir, self.options.scenario, self.options.namespace, self.options.bootstrap,
                    self.final, self.progress.log, self.options.security)
+        save_faults([record.as_json() for record in self.faults.records], self.options.report_dir / "faults.json")
         report = report_from_folder(self.options.report_dir, self.options.scenario.name, interrupted=self.interrupted)
         if self.peak is not None:
             report.details["peak"] = self.peak.summary()
@@ -216,10 +220,13 @@ def _pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def _caught_up(admin: Admin, bootstrap: str, group: str, topics: list[str]) -> bool:
-    ends = {part: end for part, end in end_offsets(bootstrap, topics, admin.security).items() if end > 0}
-    committed = admin.committed(group)
-    return all(committed.get(part, 0) >= end for part, end in ends.items())
+def _coordinator(bootstrap: str, topics: Topics, security: ClientSecurity) -> int:
+    """The broker coordinating worker 0's transactions (transactional id `<group>-0`)."""
+    admin = Admin(bootstrap, security=security)
+    try:
+        return admin.transaction_coordinator(f"{topics.run_exchange_group}-0")
+    finally:
+        admin.close()
 
 
 __all__ = ["Child", "Run", "RunOptions"]

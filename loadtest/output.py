@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from loadtest import charts
 from loadtest.percentiles import LABELS
@@ -47,11 +48,30 @@ def summary_facts(report: Report) -> list[tuple[str, str]]:
     peak = report.details.get("peak")
     if peak:
         facts.append(("peak", f"sustained {peak['sustained_events_per_s']:.0f} events/s; {peak['verdict']}"))
-    return facts
+    return facts + fault_facts(report.details.get("faults", []))
 
 
 def summary_lines(report: Report) -> list[str]:
     return [*(f"{label:<22}{value}" for label, value in summary_facts(report)), _verdict(report)]
+
+
+def fault_lines(faults: list[dict[str, Any]]) -> list[str]:
+    """One summary line per fault."""
+    return [f"{label:<22}{value}" for label, value in fault_facts(faults)]
+
+
+def fault_facts(faults: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """One fact per fault: what struck when, when the target came back, and the time to recover."""
+    facts = []
+    for fault in faults:
+        back = f", back at {fault['restarted_at_s']:.1f} s" if fault.get("restarted_at_s") is not None else ""
+        recovered = fault.get("recovered_s")
+        took = f"recovered in {recovered:.1f} s" if recovered is not None else "NOT recovered by the end of the run"
+        kind = "" if fault.get("planned", True) else "UNPLANNED "
+        note = f" ({fault['note']})" if fault.get("note") else ""
+        what = f"{kind}{fault['action']} {fault['target']} at {fault['at_s']:.1f} s"
+        facts.append(("fault", f"{what}{back}: {took}{note}"))
+    return facts
 
 
 def _pairs(counts: dict[str, int]) -> str:

@@ -7,6 +7,7 @@ then stops them in order (producers first, then — once drained — receivers a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -30,6 +31,8 @@ class Child:
     role: str
     process: subprocess.Popen[bytes]
     log: Path
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)  # its own settings (a secure run's principal)
     ready: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -60,9 +63,36 @@ class Children:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter running our own CLI
                 [sys.executable, "-m", "govx.cli", *args], stdout=subprocess.PIPE, stderr=stderr,
                 stdin=subprocess.DEVNULL, env={**self._env, **(env or {})}, start_new_session=True)
-        child = Child(name, role, process, log)
+        child = Child(name, role, process, log, tuple(args), dict(env or {}))
         self.all.append(child)
         return child
+
+    def named(self, name: str) -> Child:
+        """The newest child of that name (a restarted child replaces its predecessor)."""
+        found = [child for child in self.all if child.name == name]
+        if not found:
+            raise RunError(f"no process named {name} in this run")
+        return found[-1]
+
+    def restart(self, child: Child) -> Child:
+        """Start `child`'s command again under its name; its ready line is read later (`poll_ready`)."""
+        if child.process.stdout is not None:
+            child.process.stdout.close()
+        self.all.remove(child)
+        return self.start(child.name, child.role, child.args, child.env)
+
+    def signal(self, child: Child, signum: int) -> None:
+        if child.running():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.process.pid, signum)
+
+    def poll_ready(self) -> None:
+        """Read the ready line of any running child that has printed it since (without blocking)."""
+        for child in self.all:
+            if not child.ready and child.running() and child.process.stdout is not None:
+                line = _read_line(child.process.stdout, time.monotonic() + 0.01)
+                if line:
+                    child.ready = json.loads(line)
 
     def wait_ready(self, children: Sequence[Child], timeout_s: float = 120.0) -> None:
         """Block until every child has printed its ready line; `RunError` if one dies first."""
@@ -81,6 +111,7 @@ class Children:
         """SIGTERM, wait, then SIGKILL what is left; reap everything."""
         for child in children:
             if child.running():
+                self.signal(child, signal.SIGCONT)  # a stopped child cannot act on SIGTERM
                 child.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
         for child in children:
@@ -105,7 +136,7 @@ def _read_line(stream: IO[bytes], deadline: float) -> str | None:
     selector.register(stream, selectors.EVENT_READ)
     try:
         while (remaining := deadline - time.monotonic()) > 0:
-            if selector.select(min(remaining, 0.5)):
+            if selector.select(max(min(remaining, 0.5), 0)):
                 raw = stream.readline()
                 return raw.decode().strip() or None
         return None

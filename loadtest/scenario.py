@@ -8,6 +8,7 @@ Unknown keys and impossible values are refused with the file, the key and the re
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,11 +23,14 @@ from producers.world import originating_departments
 
 TOP = {"name", "description", "duration_s", "ramp_up_s", "seed", "bad_share", "workers", "partitions", "producers",
        "receivers", "drain_timeout_s", "nodes", "steps", "peak", "baseline", "exchange_batch_delay_ms",
-       "warmup_s", "thresholds"}
+       "warmup_s", "thresholds", "faults"}
 THRESHOLDS = {"max_p99_regression", "max_throughput_drop", "min_p99_change_ms"}
 NODE = {"division", "departments", "rate", "rates"}
 STEP = {"at_s", "factor"}
 PEAK = {"step_s", "factor", "max_steps", "p99_latency_ms", "max_lag_records"}
+FAULT = {"at_s", "action", "target", "restart_after_s"}
+ACTIONS = ("kill", "stop", "term")  # SIGKILL, SIGSTOP (SIGCONT to restart), SIGTERM
+TARGET = re.compile(r"^(worker|receiver|producer|broker)-(\d+|coordinator)$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,27 @@ class Peak:
     max_steps: int = 8
     p99_latency_ms: float = 2000.0
     max_lag_records: int = 5000
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """One fault to inject: at `at_s` after production starts, `action` on `target`; restarted (or, after
+    `stop`, continued) `restart_after_s` later, or left down for the rest of the run."""
+
+    at_s: float
+    action: str
+    target: str
+    restart_after_s: float | None = None
+
+    @property
+    def role(self) -> str:
+        return self.target.rsplit("-", 1)[0]
+
+    @property
+    def index(self) -> int:
+        """The target's number; broker-coordinator (resolved when the fault strikes) has none: -1."""
+        number = self.target.rsplit("-", 1)[1]
+        return int(number) if number.isdigit() else -1
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,7 @@ class Scenario:
     baseline: str | None = None
     thresholds: Mapping[str, float] = field(default_factory=dict)
     exchange_batch_delay_ms: float = 0.0
+    faults: tuple[FaultPlan, ...] = ()
     source: str = field(default="", compare=False)
 
     @property
@@ -184,6 +210,7 @@ def load_scenario(name_or_file: str, catalogue: Catalogue) -> Scenario:
         warmup_s=check.number("warmup_s", 0.0, high=duration), baseline=_baseline(check, table.get("baseline")),
         thresholds=_thresholds(path, table.get("thresholds", {})),
         exchange_batch_delay_ms=check.number("exchange_batch_delay_ms", 0.0, high=60_000), source=str(path),
+        faults=tuple(_fault(path, i, fault, table) for i, fault in enumerate(table.get("faults", []))),
     )
 
 
@@ -196,6 +223,31 @@ def _baseline(check: _Checker, value: Any) -> str | None:
     if value is not None and (not isinstance(value, str) or not value):
         check.fail("baseline", f"{value!r} is not the path of a report folder")
     return value
+
+
+def _fault(path: Path, index: int, table: Mapping[str, Any], scenario: Mapping[str, Any]) -> FaultPlan:
+    check = _Checker(path, f"faults[{index}].", table, FAULT)
+    action, target = str(table.get("action", "")), str(table.get("target", ""))
+    if action not in ACTIONS:
+        check.fail("action", f"{action!r} is not one of {', '.join(ACTIONS)}")
+    found = TARGET.match(target)
+    if found is None:
+        check.fail("target", f"{target!r} is not worker-N, receiver-N, producer-N or broker-N")
+    role, number = found.group(1), 1 if found.group(2) == "coordinator" else int(found.group(2))
+    if found.group(2) == "coordinator" and role != "broker":
+        check.fail("target", "only broker-coordinator names a node by its role (worker 0's transaction coordinator)")
+    counts = {"worker": "workers", "receiver": "receivers", "producer": "producers"}
+    if role == "broker" and number < 1:
+        check.fail("target", "broker nodes are numbered from 1, as `govx kafka status` lists them")
+    if role in counts and number >= (count := int(scenario.get(counts[role], 1))):
+        check.fail("target", f"{target} does not exist: the scenario runs {count} {counts[role]}, "
+                             f"{role}-0 to {role}-{count - 1}")
+    restart = table.get("restart_after_s")
+    if role == "producer" and (action == "kill" or (restart is None) == (action == "stop")):
+        check.fail("action", "a producer can be stopped and continued (restart_after_s) or terminated for good, "
+                             "not killed or restarted: its ledger cannot tell what a killed producer had not sent")
+    return FaultPlan(check.number("at_s"), action, target,
+                     None if restart is None else check.number("restart_after_s", above=True))
 
 
 def _steps(path: Path, steps: list[Mapping[str, Any]], duration: float) -> tuple[tuple[float, float], ...]:

@@ -23,6 +23,7 @@ from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
 from exchange.runtime.ledger import LedgerWriter, Produced
 from exchange.runtime.metrics import Metrics
+from exchange.runtime.retry import RetryBudget
 from producers.draft import Draft
 from producers.faults import Fault
 from producers.publish import EventFactory, Publication
@@ -88,6 +89,7 @@ class Simulator:
         self._sink, self._ledger, self._metrics = sink, ledger, metrics
         self._senders = senders  # (division, department) -> that node's own sink, on a secure cluster
         self._start_s, self._clock, self._sleep = start_s, clock, sleep
+        self._budget = RetryBudget("producer", clock=clock)  # a send past its deadline is retried, then given up
         self._order = 0
 
     def start_at(self, start_s: float) -> None:
@@ -148,7 +150,8 @@ class Simulator:
         publication = self._factory.publication(draft, division, datetime.fromtimestamp(intended, UTC))
         event = publication.event
         sink = self._sink if self._senders is None else self._senders(division, draft.department)
-        sink.send(event.topic, event.value, key=event.key, headers=event.headers, timestamp_ms=event.timestamp_ms)
+        self._budget.call(lambda: sink.send(event.topic, event.value, key=event.key, headers=event.headers,
+                                            timestamp_ms=event.timestamp_ms), self._sleep)
         now = self._clock()
         summary.produced += 1
         summary.behind_max_s = max(summary.behind_max_s, now - intended)

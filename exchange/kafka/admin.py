@@ -15,7 +15,7 @@ from kafka.errors import TopicAlreadyExistsError
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.core.topics import TopicSpec
 from exchange.errors import AuthorizationError, TransportError
-from exchange.kafka.client import Partition, auth_config, new_consumer, translated
+from exchange.kafka.client import RECONNECT, Partition, auth_config, new_consumer, translated
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ class Admin:
             self._client = KafkaAdminClient(
                 bootstrap_servers=bootstrap, request_timeout_ms=self._timeout_ms,
                 bootstrap_timeout_ms=self._timeout_ms, client_id="govx-admin", **auth_config(bootstrap, security),
+                **RECONNECT,
             )
 
     @property
@@ -127,6 +128,18 @@ class Admin:
         with translated(f"reading offsets of group {group}"):
             offsets = self._client.list_group_offsets({group: None}).get(group, {})
         return {(tp.topic, tp.partition): int(meta.offset) for tp, meta in offsets.items() if meta.offset >= 0}
+
+    def transaction_coordinator(self, transactional_id: str) -> int:
+        """The node id of the broker coordinating `transactional_id`'s transactions."""
+        with translated(f"describing the transactions of {transactional_id}"):
+            described = self._client.describe_transactions([transactional_id])
+        return int(described[transactional_id].coordinator_id)
+
+    def replicas(self, topic: str) -> list[int]:
+        """The replica count of each partition of `topic`."""
+        with translated(f"describing topic {topic}"):
+            described = self._client.describe_topics([topic])
+        return [len(partition["replica_nodes"]) for partition in described[0]["partitions"]] if described else []
 
     def close(self) -> None:
         self._client.close()

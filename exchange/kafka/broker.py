@@ -56,6 +56,13 @@ def _process_alive(pid: int, marker: str) -> bool:
     return state != "Z" and marker in cmdline
 
 
+def _require(program: str, advice: str) -> str:
+    found = shutil.which(program)
+    if found is None:
+        raise BrokerError(f"{program!r} was not found on PATH. {advice}.")
+    return found
+
+
 class LocalBroker:
     """Installs, starts, checks and stops one local broker."""
 
@@ -68,57 +75,64 @@ class LocalBroker:
         pid = self._running_pid()
         return BrokerStatus(pid is not None, self.layout.bootstrap, pid, self.version, self.layout.home)
 
-    def up(self, timeout_s: float = 120.0) -> BrokerStatus:
-        """Start the broker unless it runs; return once it answers a metadata request."""
+    def up(self, timeout_s: float = 120.0, *, wait: bool = True, cluster: str | None = None) -> BrokerStatus:
+        """Start the broker unless it runs; return once it answers a metadata request (or at once,
+        `wait=False`: a cluster's nodes answer only once a majority of them runs)."""
         if self._running_pid() is not None:
-            self._wait_until_ready(None, timeout_s)
+            if wait:
+                self._wait_until_ready(None, timeout_s)
             return self.status()
-        java = self._require(self.layout.java, "Java 17 or newer is needed to run Kafka; install a JDK")
+        java = _require(self.layout.java, "Java 17 or newer is needed to run Kafka; install a JDK")
         self._check_ports()
         libs = self.install()
         self._write_config()
-        self._format_storage(java, libs)
+        self._format_storage(java, libs, cluster or cluster_id())
         pid = self._spawn(java, libs)
-        self._wait_until_ready(pid, timeout_s)
+        if wait:
+            self._wait_until_ready(pid, timeout_s)
         return self.status()
+
+    def wait_ready(self, timeout_s: float = 120.0) -> None:
+        """Block until this node answers a metadata request; `BrokerError` if it exits or the time runs out."""
+        self._wait_until_ready(self._running_pid(), timeout_s)
+
+    def signal(self, signum: int) -> bool:
+        """Send `signum` to the running broker (SIGKILL, SIGSTOP, SIGCONT); False if none runs."""
+        pid = self._running_pid()
+        if pid is None:
+            return False
+        os.kill(pid, signum)
+        if signum == signal.SIGKILL:
+            self._wait_for_exit(pid, 10.0)
+        return True
 
     def down(self, timeout_s: float = 60.0) -> bool:
         """Stop the broker by its pid; True if one was running. Safe to call twice."""
+        pid = self.terminate()
+        if pid is not None:
+            self.wait_stopped(pid, timeout_s)
+        return pid is not None
+
+    def terminate(self) -> int | None:
+        """Ask the broker to stop (SIGTERM) without waiting; its pid, or None if none runs."""
         pid = self._running_pid()
         if pid is None:
             self.layout.pid_file.unlink(missing_ok=True)
-            return False
+            return None
+        os.kill(pid, signal.SIGCONT)  # a paused (SIGSTOPped) broker cannot act on SIGTERM
         os.kill(pid, signal.SIGTERM)
+        return pid
+
+    def wait_stopped(self, pid: int, timeout_s: float = 60.0) -> None:
+        """Wait for `pid` to exit after `terminate`; SIGKILL it when `timeout_s` runs out."""
         if not self._wait_for_exit(pid, timeout_s):
             os.kill(pid, signal.SIGKILL)
             self._wait_for_exit(pid, 10.0)
         self.layout.pid_file.unlink(missing_ok=True)
-        return True
 
     def install(self) -> Path:
         """The cached broker jars, resolved from Maven Central on first use."""
-        libs = self.layout.libs(self.version)
-        if (libs.parent / ".complete").exists():
-            return libs
-        mvn = self._require(self.layout.maven, "Maven is needed once to fetch the Kafka broker jars")
-        staging = libs.parent.with_name(libs.parent.name + f".partial-{os.getpid()}")
-        shutil.rmtree(staging, ignore_errors=True)
-        command = [mvn, "-B", "-q", "-f", str(kafka_deploy_dir() / "pom.xml"), "dependency:copy-dependencies",
-                   "-DincludeScope=runtime", f"-DoutputDirectory={staging / 'libs'}"]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-        if result.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise BrokerError(f"Maven could not fetch Kafka {self.version}:\n{(result.stdout + result.stderr)[-3000:]}")
-        (staging / ".complete").write_text(self.version)
-        shutil.rmtree(libs.parent, ignore_errors=True)
-        staging.rename(libs.parent)
-        return libs
-
-    def _require(self, program: str, advice: str) -> str:
-        found = shutil.which(program)
-        if found is None:
-            raise BrokerError(f"{program!r} was not found on PATH. {advice}.")
-        return found
+        return install_jars(self.layout, self.version)
 
     def _check_ports(self) -> None:
         for port in (self.layout.port, self.layout.controller_port):
@@ -132,11 +146,11 @@ class LocalBroker:
         self.layout.config_file.write_text(server_properties(self.layout), encoding="utf-8")
         self.layout.config_file.chmod(0o600)  # the secure broker's own password is in it
 
-    def _format_storage(self, java: str, libs: Path) -> None:
+    def _format_storage(self, java: str, libs: Path, cluster: str) -> None:
         if (self.layout.storage / "meta.properties").exists():
             return
         command = [java, *self._jvm_options(libs), "kafka.tools.StorageTool", "format",
-                   "-t", cluster_id(), "-c", str(self.layout.config_file),
+                   "-t", cluster, "-c", str(self.layout.config_file),
                    *(secure.format_arguments(self.layout) if self.layout.secure else ())]
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
@@ -158,7 +172,8 @@ class LocalBroker:
 
     def _wait_until_ready(self, pid: int | None, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        while self._ping(self.layout.bootstrap, 2.0, self.layout.admin) is None:
+        while (info := self._ping(self.layout.bootstrap, 2.0, self.layout.admin)) is None \
+                or info.brokers < self._majority():
             if pid is not None and _child_exited(pid):
                 self.layout.pid_file.unlink(missing_ok=True)
                 raise BrokerError(f"the Kafka broker exited during start-up; the end of "
@@ -167,6 +182,9 @@ class LocalBroker:
                 raise BrokerError(f"the Kafka broker did not answer at {self.layout.bootstrap} within "
                                   f"{timeout_s:.0f}s; the end of its log:\n{log_tail(self.layout.log_file)}")
             time.sleep(0.2)
+
+    def _majority(self) -> int:
+        return self.layout.nodes // 2 + 1
 
     def _wait_for_exit(self, pid: int, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
@@ -182,3 +200,23 @@ class LocalBroker:
         except (FileNotFoundError, ValueError):
             return None
         return pid if _process_alive(pid, str(self.layout.config_file)) else None
+
+
+def install_jars(layout: BrokerLayout, version: str) -> Path:
+    """The cached jars of Kafka `version`, fetched by Maven (through deploy/kafka/pom.xml) on first use."""
+    libs = layout.libs(version)
+    if (libs.parent / ".complete").exists():
+        return libs
+    mvn = _require(layout.maven, "Maven is needed once to fetch the Kafka broker jars")
+    staging = libs.parent.with_name(libs.parent.name + f".partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    command = [mvn, "-B", "-q", "-f", str(kafka_deploy_dir() / "pom.xml"), "dependency:copy-dependencies",
+               "-DincludeScope=runtime", f"-DoutputDirectory={staging / 'libs'}"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BrokerError(f"Maven could not fetch Kafka {version}:\n{(result.stdout + result.stderr)[-3000:]}")
+    (staging / ".complete").write_text(version)
+    shutil.rmtree(libs.parent, ignore_errors=True)
+    staging.rename(libs.parent)
+    return libs

@@ -1,7 +1,11 @@
 """Where a local broker lives, how it is configured, and what `govx kafka status` reports.
 
-Pure configuration: the broker's files under `<data dir>/kafka`, its jars under the cache folder,
-and the `server.properties` of a single combined broker+controller node (KRaft) on loopback.
+Pure configuration: the broker's files under `<data dir>/kafka` (a cluster's node N under
+`<data dir>/kafka/node-N`), its jars under the cache folder, and the `server.properties` of a
+combined broker+controller node (KRaft) on loopback. A single node keeps every topic, internal
+ones too, at replication 1; in a cluster of N nodes (`govx kafka up --brokers 3`) node i listens on
+the client and controller ports + 2(i-1), all nodes are voters, and every topic — the internal
+offsets and transaction-state topics too — has replication min(N, 3) with min.insync.replicas 2.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import base64
 import re
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from exchange.core.paths import kafka_deploy_dir
@@ -41,8 +45,10 @@ class BrokerLayout:
     heap: str = "1g"
     java: str = "java"
     maven: str = "mvn"
-    secure: bool = False  # SASL/SCRAM + ACLs: exchange/kafka/secure.py
+    secure: bool = False  # SASL/SCRAM + ACLs: exchange/kafka/secure.py (a single node only)
     secrets_file: Path | None = None
+    node_id: int = 1
+    nodes: int = 1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BrokerLayout:
@@ -59,13 +65,53 @@ class BrokerLayout:
         """How govx administers this broker: as the super user when secure."""
         return secure.admin_security(self) if self.secure else PLAINTEXT
 
+    def node(self, node_id: int, nodes: int) -> BrokerLayout:
+        """Node `node_id` of a local cluster of `nodes` that this layout's ports start."""
+        if not 1 <= node_id <= nodes:
+            raise BrokerError(f"there is no node {node_id}: the cluster has nodes 1 to {nodes}")
+        shift = 2 * (node_id - 1)
+        return replace(self, port=self.base_port + shift, controller_port=self.base_controller_port + shift,
+                       node_id=node_id, nodes=nodes)
+
+    @property
+    def base_port(self) -> int:
+        return self.port - 2 * (self.node_id - 1)
+
+    @property
+    def base_controller_port(self) -> int:
+        return self.controller_port - 2 * (self.node_id - 1)
+
+    @property
+    def voters(self) -> str:
+        """`controller.quorum.voters`: every node of the cluster."""
+        return ",".join(f"{i}@{self.host}:{self.base_controller_port + 2 * (i - 1)}" for i in range(1, self.nodes + 1))
+
+    @property
+    def cluster_bootstrap(self) -> str:
+        """Every node's client address: what clients of the whole cluster bootstrap from."""
+        return ",".join(f"{self.host}:{self.base_port + 2 * (i - 1)}" for i in range(1, self.nodes + 1))
+
+    @property
+    def replication(self) -> int:
+        return min(self.nodes, 3)
+
+    @property
+    def min_insync(self) -> int:
+        return 2 if self.replication >= 3 else 1
+
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
     @property
-    def home(self) -> Path:
+    def root(self) -> Path:
+        """`<data dir>/kafka` (`kafka-secure` for the secure broker): the single node's home, and the
+        folder of a cluster's nodes."""
         return (self.data_dir / ("kafka-secure" if self.secure else "kafka")).resolve()
+
+    @property
+    def home(self) -> Path:
+        return self.root if self.nodes == 1 else self.root / f"node-{self.node_id}"
 
     @property
     def pid_file(self) -> Path:
@@ -103,27 +149,60 @@ class BrokerStatus:
         return f"Kafka {self.version} is running at {self.bootstrap} (pid {self.pid}, data in {self.home})"
 
 
-def server_properties(layout: BrokerLayout) -> str:
-    """The broker configuration: one combined broker+controller node on loopback."""
-    lines = [
-        "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@{layout.host}:{layout.controller_port}",
-        f"listeners=PLAINTEXT://{layout.host}:{layout.port},CONTROLLER://{layout.host}:{layout.controller_port}",
-        f"advertised.listeners=PLAINTEXT://{layout.host}:{layout.port}",
+@dataclass(frozen=True)
+class Listener:
+    """One listener of a node: its name, security protocol and port; whether clients are told of it."""
+
+    name: str
+    protocol: str
+    port: int
+    advertised: bool = True
+
+
+def listeners(layout: BrokerLayout) -> tuple[Listener, ...]:
+    """The node's listeners: clients and brokers on PLAINTEXT, the KRaft quorum on CONTROLLER."""
+    return (Listener("PLAINTEXT", "PLAINTEXT", layout.port), Listener("CONTROLLER", "PLAINTEXT",
+                                                                      layout.controller_port, advertised=False))
+
+
+def listener_properties(layout: BrokerLayout, chosen: tuple[Listener, ...]) -> list[str]:
+    return [
+        "listeners=" + ",".join(f"{lst.name}://{layout.host}:{lst.port}" for lst in chosen),
+        "advertised.listeners=" + ",".join(f"{lst.name}://{layout.host}:{lst.port}" for lst in chosen
+                                           if lst.advertised),
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map=" + ",".join(f"{lst.name}:{lst.protocol}" for lst in chosen),
+    ]
+
+
+def replication_properties(layout: BrokerLayout) -> list[str]:
+    """Every topic alike, internal ones too: replication min(nodes, 3), min.insync.replicas 2 in a cluster."""
+    factor, min_isr = layout.replication, layout.min_insync
+    return [
+        f"default.replication.factor={factor}",
+        f"min.insync.replicas={min_isr}",
+        f"offsets.topic.replication.factor={factor}",
+        f"transaction.state.log.replication.factor={factor}",
+        f"transaction.state.log.min.isr={min_isr}",
+        f"share.coordinator.state.topic.replication.factor={factor}",
+        f"share.coordinator.state.topic.min.isr={min_isr}",
+    ]
+
+
+def server_properties(layout: BrokerLayout) -> str:
+    """The configuration of one combined broker+controller node on loopback."""
+    lines = [
+        "process.roles=broker,controller",
+        f"node.id={layout.node_id}",
+        f"controller.quorum.voters={layout.voters}",
+        *listener_properties(layout, listeners(layout)),
         f"log.dirs={layout.storage}",
         "num.partitions=1",
         "auto.create.topics.enable=false",
-        "offsets.topic.replication.factor=1",
+        *replication_properties(layout),
         "offsets.topic.num.partitions=10",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
         "transaction.state.log.num.partitions=10",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
         "group.initial.rebalance.delay.ms=0",
         "log.cleaner.min.compaction.lag.ms=0",
         "",

@@ -13,8 +13,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata
+from kafka.errors import CommitFailedError, KafkaError
 
 from exchange.core.message import Headers, Message
 from exchange.core.security import PLAINTEXT, ClientSecurity
@@ -24,6 +23,11 @@ from exchange.kafka.sasl_probe import verify_credentials
 
 Partition = tuple[str, int]
 TOPIC_AUTHORIZATION_FAILED = 29
+
+# Every blocking call has a deadline. A local exchange reconnects within a second of a broker coming
+# back (the library's default backoff grows to 30 s), and no call waits longer than DEADLINE_S.
+DEADLINE_S = 30.0
+RECONNECT = {"reconnect_backoff_ms": 50, "reconnect_backoff_max_ms": 1000}
 
 
 class GroupMember(Protocol):
@@ -86,7 +90,8 @@ def denied_topics(bootstrap: str, security: ClientSecurity, topics: Iterable[str
 def new_consumer(bootstrap: str, *, group_id: str | None, security: ClientSecurity = PLAINTEXT,
                  **extra: Any) -> Any:
     config = {"isolation_level": "read_committed", "enable_auto_commit": False, "auto_offset_reset": "earliest",
-              "client_id": "govx", "fetch_max_wait_ms": 50, **auth_config(bootstrap, security), **extra}
+              "client_id": "govx", "fetch_max_wait_ms": 50, "request_timeout_ms": int(DEADLINE_S * 1000),
+              **RECONNECT, **auth_config(bootstrap, security), **extra}
     with translated(f"connecting a consumer to {bootstrap}", security, "connect to", bootstrap):
         return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, **config)
 
@@ -101,7 +106,8 @@ class Publisher:
         with translated(f"connecting a producer to {bootstrap}", security, "connect to", bootstrap):
             self._producer = KafkaProducer(
                 bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=linger_ms,
-                max_in_flight_requests_per_connection=5, client_id="govx", **auth_config(bootstrap, security), **extra,
+                max_in_flight_requests_per_connection=5, client_id="govx", **auth_config(bootstrap, security),
+                **{"max_block_ms": int(DEADLINE_S * 1000), **RECONNECT, **extra},
             )
 
     def send(self, topic: str, value: bytes | None, *, key: bytes | None = None,
@@ -131,46 +137,20 @@ class Publisher:
 
     def flush(self, timeout_s: float | None = None) -> None:
         with translated("flushing the producer"):
-            self._producer.flush(timeout=timeout_s)
+            self._producer.flush(timeout=DEADLINE_S if timeout_s is None else timeout_s)
         self._raise_failure()
 
     def close(self, timeout_s: float = 10.0) -> None:
-        with translated("closing the producer"):
-            self._producer.close(timeout=timeout_s)
-
-
-class TransactionalPublisher(Publisher):
-    """A transactional producer for read-process-write: outputs and offsets commit together."""
-
-    def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000,
-                 security: ClientSecurity = PLAINTEXT) -> None:
-        # a short metadata backoff: each first send to a new inbox topic waits for one metadata refresh
-        super().__init__(bootstrap, transactional_id=transactional_id, security=security,
-                         transaction_timeout_ms=transaction_timeout_ms, retry_backoff_ms=10)
-        with translated(f"initialising transactions for {transactional_id}", security, "use",
-                        f"transactional id {transactional_id}"):
-            try:
-                self._producer.init_transactions()
-            except KafkaError:
-                self._producer.close(timeout=1)
-                raise
-
-    def begin(self) -> None:
-        self._failure = None  # a failed send of an earlier transaction failed (and aborted) that one
-        with translated("beginning a transaction"):
-            self._producer.begin_transaction()
-
-    def commit(self, offsets: Mapping[Partition, int], group: GroupMember) -> None:
-        """Commit the transaction, including the consumed `offsets` (next offset to read)."""
-        committed = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in offsets.items()}
-        with translated("committing a transaction"):
-            if committed:
-                self._producer.send_offsets_to_transaction(committed, group.group_metadata())
-            self._producer.commit_transaction()
-
-    def abort(self) -> None:
-        with translated("aborting a transaction"):
-            self._producer.abort_transaction()
+        """Close, waiting up to `timeout_s` for what is in flight; a producer that cannot flush in time
+        (a broken one) is closed by force rather than left running."""
+        try:
+            with translated("closing the producer"):
+                self._producer.close(timeout=timeout_s)
+        except TransportError:
+            sender = self._producer._sender  # noqa: SLF001 - close() gives up at its flush, sender still running
+            if sender is not None and sender.is_alive():
+                sender.force_close()
+            raise
 
 
 class Subscriber:
@@ -196,14 +176,19 @@ class Subscriber:
 
     def commit(self) -> None:
         """Commit the positions reached (for readers outside transactions, e.g. receivers)."""
-        with translated("committing offsets"):
-            self._consumer.commit()
+        try:
+            with translated("committing offsets"):
+                self._consumer.commit(timeout_ms=int(DEADLINE_S * 1000))
+        except TransportError as exc:  # the group rebalanced: the next owner re-reads from the last commit
+            if not isinstance(exc.__cause__, CommitFailedError):
+                raise
+            raise TransportError(str(exc), retriable=True) from exc.__cause__
 
     def rewind(self) -> None:
         """Go back to the committed offsets, after an aborted transaction."""
         with translated("rewinding to committed offsets"):
             for tp in self._consumer.assignment():
-                committed = self._consumer.committed(tp)
+                committed = self._consumer.committed(tp, timeout_ms=int(DEADLINE_S * 1000))
                 if committed is None:
                     self._consumer.seek_to_beginning(tp)
                 else:
@@ -227,7 +212,7 @@ class Subscriber:
         return found
 
     def close(self) -> None:
-        self._consumer.close(autocommit=False)
+        self._consumer.close(autocommit=False, timeout_ms=int(DEADLINE_S * 1000))
 
 
 class Reader:

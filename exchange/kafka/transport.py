@@ -20,7 +20,8 @@ from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.core.topics import TopicSpec
 from exchange.errors import TransportError
 from exchange.kafka.admin import Admin
-from exchange.kafka.client import Publisher, Reader, Subscriber, TransactionalPublisher
+from exchange.kafka.client import Publisher, Reader, Subscriber
+from exchange.kafka.transactional import TransactionalPublisher
 
 log = logging.getLogger(__name__)
 Partition = tuple[str, int]
@@ -59,11 +60,24 @@ class GroupConsumer(Protocol):
     def close(self) -> None: ...
 
 
+class GroupMember(Protocol):
+    """Whose consumed offsets a transaction commits: the group membership the batch was read under."""
+
+    def group_metadata(self) -> Any: ...
+
+
 class TransactionalProducer(Producer, Protocol):
-    """A transactional producer for read-process-write: outputs and consumed offsets commit together."""
+    """A transactional producer for read-process-write: outputs and consumed offsets commit together.
+
+    The recovery contract (every implementation honours it): building one initialises transactions
+    (fencing an older producer with the same id) within a deadline; no call waits without one.
+    A call that fails retriably raises `TransportError(retriable=True)`: abort, re-read, retry. A call
+    past its deadline, or one after which the producer cannot go on (fenced, fatal state), raises
+    `TransactionBroken`: close it and build another with `Transport.transactional(same id)`.
+    """
 
     def begin(self) -> None: ...
-    def commit(self, offsets: Mapping[Partition, int], group: GroupConsumer) -> None: ...
+    def commit(self, offsets: Mapping[Partition, int], group: GroupMember) -> None: ...
     def abort(self) -> None: ...
 
 

@@ -58,6 +58,7 @@ class LedgerWriter:
     def __init__(self, path: Path, *, flush_every: int = 500) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        _cut_torn_tail(path)
         self._file: IO[str] = path.open("a", encoding="utf-8")
         self._pending = 0
         self._flush_every = flush_every
@@ -78,21 +79,47 @@ class LedgerWriter:
         self._file.close()
 
 
+def _cut_torn_tail(path: Path) -> None:
+    """Drop a torn last line (the previous process was killed mid-write) before appending to `path`."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb+") as file:
+        data = file.read()
+        if not data.endswith(b"\n"):
+            file.truncate(data.rfind(b"\n") + 1)
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    """One ledger line as a dict; a torn entry followed by a whole one (a writer killed, then
+    restarted by older code that appended after the tear) yields the whole one."""
+    for start in (0, line.rfind('{"kind": ')):
+        try:
+            data = json.loads(line[max(start, 0):])
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data, dict) and data.get("kind") in KINDS:
+            return data
+    return None
+
+
 def read_ledger(path: Path) -> Iterator[Entry]:
-    """Every entry of one ledger file; a torn last line (a killed process) is ignored."""
+    """Every entry of one ledger file; a torn line (a process killed while writing it) is skipped."""
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
+            data = _parse(line)
+            if data is None:
+                if line.endswith("\n") and not _torn(line):
+                    raise ConfigError(f"{path}:{number}: not a ledger entry: {line[:80]!r}")
+                continue
             try:
-                data: dict[str, Any] = json.loads(line)
-                kind = KINDS[data.pop("kind")]
-            except (json.JSONDecodeError, KeyError) as exc:
-                if line.endswith("\n"):
-                    raise ConfigError(f"{path}:{number}: not a ledger entry: {exc}") from exc
-                return  # a torn last line: the process was killed while writing it
-            try:
-                yield kind(**data)
+                yield KINDS[data.pop("kind")](**data)
             except TypeError as exc:
                 raise ConfigError(f"{path}:{number}: not a ledger entry: {exc}") from exc
+
+
+def _torn(line: str) -> bool:
+    """A line that starts as an entry and breaks off: what a killed writer leaves."""
+    return line.startswith('{"kind": ') and not line.rstrip("\n").endswith("}")
 
 
 def read_ledgers(folder: Path) -> tuple[list[Produced], list[Received]]:

@@ -65,6 +65,12 @@ class Metrics:
         self.authorization_failures = Counter(
             "govx_authorization_failures_total", "Requests the broker refused this principal (wrong password or "
             "no ACL), by operation.", ["operation"], registry=registry)
+        self.transaction_open_seconds = Gauge(
+            "govx_exchange_transaction_open_seconds", "How long the worker's current transaction has been open "
+            "(0 between transactions); it keeps growing while a Kafka call hangs.", registry=registry)
+        self.recoveries = Counter(
+            "govx_exchange_recoveries_total", "Failed transactions the worker recovered from, by how: `abort` "
+            "(aborted, re-read) or `rebuild` (new transactional producer, re-read).", ["action"], registry=registry)
         self.lag_records = Gauge(
             "govx_consumer_lag_records", "Records not yet consumed, per consumer group and topic.",
             ["group", "topic"], registry=registry)

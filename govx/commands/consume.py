@@ -22,6 +22,7 @@ from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.transport import Transport, kafka_transport
 from exchange.runtime.ledger import LedgerWriter
 from exchange.runtime.metrics import Metrics, counting_refusals
+from exchange.runtime.retry import RetryBudget
 from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import Settings, load_settings
@@ -112,10 +113,10 @@ def _run(receivers: list[Receiver], feed: DirectoryFeed, stop: threading.Event, 
     threads = [threading.Thread(target=_poll_until, args=(r, done, failures), daemon=True) for r in receivers[1:]]
     for thread in threads:
         thread.start()
+    budget = RetryBudget("receiver")  # a broker restart or a coordinator move is waited out, not forever
     try:
         while not stop.is_set() and time.monotonic() < ends:
-            feed.poll(0)
-            receivers[0].poll(200)
+            budget.call(lambda: (feed.poll(0), receivers[0].poll(200)), stop.wait)
             if failures:
                 raise failures[0]
             if not announced and (all(r.assigned() for r in receivers) or time.monotonic() > joined_by):
@@ -128,8 +129,9 @@ def _run(receivers: list[Receiver], feed: DirectoryFeed, stop: threading.Event, 
 
 
 def _poll_until(receiver: Receiver, done: threading.Event, failures: list[BaseException]) -> None:
+    budget = RetryBudget("receiver")
     try:
         while not done.is_set():
-            receiver.poll(200)
+            budget.call(lambda: receiver.poll(200), done.wait)
     except BaseException as failure:  # re-raised by the main thread
         failures.append(failure)

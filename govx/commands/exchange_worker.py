@@ -18,6 +18,8 @@ def exchange(
     worker_id: str = typer.Option("0", help="stable id: its transactional id is <group>-<worker id>"),
     metrics_port: int | None = typer.Option(None, help="serve /metrics here (default GOVX_METRICS_PORT; 0 = any)"),
     max_batch: int = typer.Option(500, min=1, help="most events per transaction"),
+    give_up_after: float = typer.Option(120.0, min=1.0, help="exit (status 2, with the reason) after failing "
+                                        "this many seconds in a row; a broker restart is waited out"),
     log_level: str = typer.Option("INFO", help="logging level"),
     batch_delay_ms: float = typer.Option(0.0, min=0.0, hidden=True,
                                          help="testing only: wait this long in every batch (a planted slowdown)"),
@@ -31,7 +33,7 @@ def exchange(
     configure_logging(log_level)
     settings = load_settings()
     config = WorkerConfig(worker_id, group=settings.exchange_group,
-                          namespace=settings.topic_namespace, max_batch=max_batch,
+                          namespace=settings.topic_namespace, max_batch=max_batch, give_up_s=give_up_after,
                           batch_delay_s=batch_delay_ms / 1000)
     stop = stop_on_signals()
     port = settings.metrics_port if metrics_port is None else metrics_port

@@ -11,7 +11,8 @@ from rich.console import Console
 
 from exchange.core.catalogue import load_catalogue
 from exchange.kafka.admin import ping
-from exchange.kafka.broker import BrokerLayout, LocalBroker
+from exchange.kafka.broker import BrokerLayout
+from exchange.kafka.cluster import LocalCluster
 from exchange.runtime.secrets import admin_security
 from exchange.runtime.settings import Settings, load_settings
 from govx.commands.report import judge
@@ -23,19 +24,23 @@ from loadtest.scenario import Scenario, load_scenario
 console = Console()
 
 
-def _broker(settings: Settings) -> str:
-    """The configured cluster; else a broker already answering at the local address; else the local
-    broker, started here."""
+def _broker(settings: Settings) -> tuple[str, LocalCluster | None]:
+    """The configured cluster; else the local broker or cluster govx manages (started here if need be);
+    else a broker already answering at the local address. The local cluster comes along when it is the
+    one in use, so a scenario can inject broker faults. With GOVX_SECURITY=sasl the local broker is the
+    secure one, administered as the super user."""
+    layout = BrokerLayout.from_settings(settings)
+    cluster = LocalCluster(layout)
+    local = cluster.status()
     if settings.bootstrap_servers:
-        return settings.bootstrap
-    layout = BrokerLayout.from_settings(settings)  # secure with GOVX_SECURITY=sasl; its admin password ensured
+        return settings.bootstrap, cluster if local.running and settings.bootstrap == cluster.bootstrap else None
+    if local.running:
+        return cluster.bootstrap, cluster
     if ping(settings.bootstrap, 2.0, layout.admin) is not None:
-        return settings.bootstrap
-    broker = LocalBroker(layout)
-    if not broker.status().running:
-        with console.status(f"starting the local Kafka {broker.version} broker"):
-            broker.up()
-    return settings.bootstrap
+        return settings.bootstrap, None
+    with console.status(f"starting the local Kafka broker ({cluster.size} node(s))"):
+        cluster.up(cluster.size)
+    return cluster.bootstrap, cluster
 
 
 def run(
@@ -62,7 +67,8 @@ def run(
         chosen = chosen.with_duration(duration)
     run_id = f"run-{chosen.name}-{time.strftime('%Y%m%d-%H%M%S')}"[:41]
     folder = report or Path("reports") / run_id
-    options = RunOptions(chosen, folder, _broker(settings), run_id, keep_topics=keep_topics, live=live,
+    bootstrap, cluster = _broker(settings)
+    options = RunOptions(chosen, folder, bootstrap, run_id, keep_topics=keep_topics, live=live, cluster=cluster,
                          security=admin_security(settings), secrets=settings.secrets_path)
     console.print(f"[bold]{chosen.name}[/]: {chosen.headline}  →  {folder}", highlight=False, soft_wrap=True)
     result = Run(options, catalogue, console).execute()

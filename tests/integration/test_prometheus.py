@@ -62,6 +62,7 @@ EXCHANGE_SERIES = frozenset({
     "govx_batch_processing_seconds_count", "govx_batch_size_events_bucket", "govx_batch_size_events_sum",
     "govx_batch_size_events_count", "govx_transactions_total", "govx_consumer_lag_records",
     "govx_consumer_lag_seconds", "govx_grants_active", "govx_rules_generation",
+    "govx_exchange_transaction_open_seconds",
 })
 # Exported by processes this test does not start; which process, and how the test touches the series.
 OTHER_PROCESS_SERIES: dict[str, str] = {

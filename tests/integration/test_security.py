@@ -23,9 +23,10 @@ from exchange.core.topics import Topics
 from exchange.errors import AuthorizationError
 from exchange.kafka.access import to_acl
 from exchange.kafka.admin import Admin
-from exchange.kafka.client import Publisher, Reader, Subscriber, TransactionalPublisher
+from exchange.kafka.client import Publisher, Reader, Subscriber
 from exchange.kafka.principals import provision_principals, rotate_password
 from exchange.kafka.provision import provision, read_directory
+from exchange.kafka.transactional import TransactionalPublisher
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.secrets import read_secrets
 from tests.integration.conftest import SecureCluster

@@ -158,6 +158,15 @@ RULE_TESTS: dict[str, dict[str, Any]] = {
                   [("{}", 1)]),
     "one worker up is not 'all down'":
         expr_test("GovxExchangeAllWorkersDown", {up("exchange-0:9464"): "0x20", up("exchange-1:9464"): "1x20"}, []),
+    "a transaction open for over 30 s for a minute fires, naming the worker":
+        alert_test("GovxTransactionStuck", {
+            'govx_exchange_transaction_open_seconds{job="govx-exchange",instance="exchange-0:9464"}': "0 0 40 100 160",
+            'govx_exchange_transaction_open_seconds{job="govx-exchange",instance="exchange-1:9464"}': "0 0 0 0 0",
+        }, "4m", [{"instance": "exchange-0:9464"}]),
+    "short transactions, however many, are not stuck":
+        alert_test("GovxTransactionStuck", {
+            'govx_exchange_transaction_open_seconds{job="govx-exchange",instance="exchange-0:9464"}': "0.01 0 0.2 0 25",
+        }, "4m", []),
     "overdue approvals alert once overdue for 15 minutes":
         expr_test("GovxApplicationsOverdue", {'govx_applications_overdue{instance="api:8000"}': "0 3x30",
                                               'govx_applications_overdue{instance="exchange-0:9464"}': "0x30"},

@@ -255,6 +255,7 @@ REQUIRED_ALERTS = {
     "GovxExchangeWorkerDown": {"up"},
     "GovxReceiverViolation": {"govx_receiver_violations_total"},
     "GovxEndToEndLatencyHigh": {"govx_end_to_end_latency_seconds_bucket"},
+    "GovxTransactionStuck": {"govx_exchange_transaction_open_seconds"},
 }
 
 

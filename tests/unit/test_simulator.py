@@ -10,6 +10,7 @@ import pytest
 from exchange.core.catalogue import Catalogue, load_catalogue
 from exchange.core.envelope import parse
 from exchange.core.topics import Topics
+from exchange.errors import TransportError
 from producers.faults import Fault
 from producers.rate import RateProfile
 from producers.simulator import Simulator, Source
@@ -116,3 +117,36 @@ def test_with_senders_each_event_goes_out_as_the_node_that_published_it(catalogu
             source = dict(headers)["ce_source"].decode()
             lied += source != f"/{division}/{department}"
     assert lied > 0
+class StallingSink(ListSink):
+    """A cluster that times out every send for `stall_s` of (virtual) time from the 5th event on."""
+
+    def __init__(self, time: VirtualTime, stall_s: float) -> None:
+        super().__init__()
+        self.time, self.stall_until, self.stall_s = time, 0.0, stall_s
+
+    def send(self, topic: str, value: bytes | None, *, key: bytes | None = None,
+             headers: tuple[tuple[str, bytes], ...] = (), timestamp_ms: int | None = None) -> None:
+        if len(self.sent) == 5 and not self.stall_until:
+            self.stall_until = self.time.now + self.stall_s
+        if self.time.now < self.stall_until:
+            raise TransportError("producing failed: KafkaTimeoutError: metadata not available after 30 s")
+        super().send(topic, value, key=key, headers=headers, timestamp_ms=timestamp_ms)
+
+
+def run_stalling(catalogue: Catalogue, stall_s: float) -> StallingSink:
+    time = VirtualTime(1_800_000_000.0)
+    sink = StallingSink(time, stall_s)
+    plan = [Source("440106", "weijian", RateProfile.build(2.0, 10))]
+    Simulator(catalogue, Topics(), sink, plan, seed=1, start_s=time.now, clock_origin=ORIGIN,
+              clock=time.clock, sleep=time.sleep, pool_size=120).run()
+    return sink
+
+
+def test_a_send_that_times_out_is_retried_until_the_cluster_answers(catalogue: Catalogue) -> None:
+    assert len(run_stalling(catalogue, 20.0).sent) == len(simulate(
+        catalogue, sources=[Source("440106", "weijian", RateProfile.build(2.0, 10))])[0].sent)
+
+
+def test_a_producer_that_cannot_send_for_two_minutes_gives_up_with_the_reason(catalogue: Catalogue) -> None:
+    with pytest.raises(TransportError, match="producer could not recover within 120 s; last error: producing"):
+        run_stalling(catalogue, 1000.0)

@@ -1,0 +1,70 @@
+"""How far behind a run's consumer groups are: for the drain, and for each fault's time to recover.
+
+A *mark* is the end offset of every partition a group reads, at one moment; a group has caught up
+with a mark once it has committed at least that far everywhere. A cluster that does not answer
+(a broker down, a coordinator moving: `NotCoordinatorError`) is not an error here — the answer is
+"not known yet", and the caller asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from exchange.core.security import PLAINTEXT, ClientSecurity
+from exchange.errors import TransportError
+from exchange.kafka.admin import Admin, end_offsets
+
+log = logging.getLogger(__name__)
+Partition = tuple[str, int]
+Marks = dict[str, dict[Partition, int]]
+Groups = Callable[[], Mapping[str, list[str]]]
+
+
+def caught_up(marks: Marks, committed: Mapping[str, Mapping[Partition, int]]) -> bool:
+    """Whether every group has committed at least to its mark on every non-empty partition."""
+    return all(committed.get(group, {}).get(part, 0) >= end
+               for group, ends in marks.items() for part, end in ends.items() if end > 0)
+
+
+class Backlog:
+    """Reads marks and committed offsets of a run's groups from the cluster."""
+
+    def __init__(self, bootstrap: str, groups: Groups, *, security: ClientSecurity = PLAINTEXT,
+                 ends: Callable[[str, list[str], ClientSecurity], dict[Partition, int]] = end_offsets,
+                 admin: Callable[..., Admin] = Admin) -> None:
+        self._bootstrap, self._groups, self._ends, self._admin = bootstrap, groups, ends, admin
+        self._security = security
+
+    def marks(self) -> Marks | None:
+        """The end offsets now, per group; None when the cluster did not answer."""
+        try:
+            return {group: self._ends(self._bootstrap, topics, self._security)
+                    for group, topics in self._groups().items()}
+        except TransportError as exc:
+            return self._unknown(exc)
+
+    def reached(self, marks: Marks) -> bool | None:
+        """Whether every group has caught up with `marks`; None when the cluster did not answer."""
+        try:
+            admin = self._admin(self._bootstrap, security=self._security)
+        except TransportError as exc:
+            return self._unknown(exc)
+        try:
+            return caught_up(marks, {group: admin.committed(group) for group in marks})
+        except TransportError as exc:
+            return self._unknown(exc)
+        finally:
+            admin.close()
+
+    def drained(self) -> bool:
+        """Whether the groups have caught up with everything there is now (False when unknown)."""
+        marks = self.marks()
+        return marks is not None and bool(self.reached(marks))
+
+    @staticmethod
+    def _unknown(exc: TransportError) -> None:
+        if not exc.retriable:
+            raise exc
+        log.info("the cluster did not answer, asking again: %s", exc)
+        return None

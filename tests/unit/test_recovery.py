@@ -1,0 +1,133 @@
+"""The worker's recovery (exchange/recovery.py) on an in-memory transport: every retry path re-reads
+from the committed offsets, a broken producer is rebuilt, a stuck transaction shows in the metrics,
+and a worker that cannot recover gives up with the reason instead of hanging."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from exchange.core.message import Message
+from exchange.errors import TransactionBroken, TransportError
+from exchange.recovery import ReadUnder, Transactions
+from exchange.runtime.metrics import Metrics
+from exchange.worker import Worker, WorkerConfig
+from tests.unit.memory_transport import Cluster, MemorySubscriber, MemoryTransport
+
+SOURCE = "gov.src.people.resident"
+
+
+def junk(count: int) -> list[Message]:
+    """Events that cannot decode: each is dead-lettered, so the DLQ shows which batches committed."""
+    return [Message(SOURCE, 0, offset, b"k", b"junk-%d" % offset, (), 1_700_000_000_000) for offset in range(count)]
+
+
+def steps(worker: Worker, count: int) -> None:
+    """Run `count` steps as the worker loop does, swallowing the retriable errors it would wait out."""
+    for _ in range(count):
+        try:
+            worker.step()
+        except TransportError as exc:
+            assert exc.retriable, exc
+
+
+def started(cluster: Cluster) -> tuple[Worker, CollectorRegistry]:
+    registry = CollectorRegistry()
+    worker = Worker(WorkerConfig("1", max_batch=2), Metrics(registry), MemoryTransport(cluster))
+    worker.open()
+    return worker, registry
+
+
+def test_a_failed_abort_does_not_skip_the_batch_it_was_aborting() -> None:
+    cluster = Cluster(junk(4))
+    cluster.failures["commit"].append(TransportError("coordinator moved"))
+    cluster.failures["abort"].append(TransportError("coordinator still moving"))
+    worker, registry = started(cluster)
+    steps(worker, 4)
+    assert cluster.records["gov.dlq"] == [b"junk-0", b"junk-1", b"junk-2", b"junk-3"]
+    assert cluster.committed == {(SOURCE, 0): 4}
+    assert cluster.producers_built == 2  # the producer that failed its abort was replaced
+    assert registry.get_sample_value("govx_exchange_recoveries_total", {"action": "rebuild"}) == 1
+
+
+def test_a_commit_past_its_deadline_rebuilds_the_producer_without_aborting() -> None:
+    cluster = Cluster(junk(3))
+    cluster.failures["commit"].append(TransactionBroken("committing did not finish within 30 s"))
+    cluster.failures["abort"].append(TransportError("an abort on a broken producer must not be tried"))
+    worker, registry = started(cluster)
+    steps(worker, 3)
+    assert cluster.records["gov.dlq"] == [b"junk-0", b"junk-1", b"junk-2"]
+    assert cluster.failures["abort"], "the broken producer was asked to abort"
+    assert registry.get_sample_value("govx_exchange_recoveries_total", {"action": "rebuild"}) == 1
+
+
+def test_a_rebuild_that_fails_is_tried_again_before_the_next_poll() -> None:
+    cluster = Cluster(junk(2))
+    cluster.failures["commit"].append(TransactionBroken("fenced"))
+    worker, _ = started(cluster)
+    cluster.failures["init"].append(TransportError("no coordinator yet"))
+    steps(worker, 4)
+    assert cluster.records["gov.dlq"] == [b"junk-0", b"junk-1"]
+    assert cluster.producers_built == 2
+
+
+def test_a_failure_after_polling_but_before_the_transaction_re_reads_the_batch() -> None:
+    """Creating an inbox on demand fails after the poll: the batch must be read again, not skipped."""
+    cluster = Cluster(junk(4))
+    transactions = Transactions(MemoryTransport(cluster), "t", Metrics(CollectorRegistry()))
+    transactions.open()
+    subscriber = MemorySubscriber(cluster)
+    assert [m.offset for m in subscriber.poll(100, 2)] == [0, 1]
+    transactions.polled()  # ... and the inbox creation raised here
+    transactions.settle(subscriber)
+    assert [m.offset for m in subscriber.poll(100, 2)] == [0, 1]
+
+
+def test_an_open_transaction_shows_its_age_in_the_metrics() -> None:
+    now = [100.0]
+    registry = CollectorRegistry()
+    cluster = Cluster(junk(1))
+    transactions = Transactions(MemoryTransport(cluster), "t", Metrics(registry), clock=lambda: now[0])
+    transactions.open()
+    ages: list[float | None] = []
+
+    def emit_slowly(_: object) -> None:
+        now[0] += 42.0
+        ages.append(registry.get_sample_value("govx_exchange_transaction_open_seconds"))
+
+    transactions.deliver(emit_slowly, {(SOURCE, 0): 1}, MemorySubscriber(cluster))
+    assert ages == [42.0]
+    assert registry.get_sample_value("govx_exchange_transaction_open_seconds") == 0.0
+
+
+def test_a_worker_that_cannot_recover_gives_up_with_the_reason() -> None:
+    now = [0.0]
+    transactions = Transactions(MemoryTransport(Cluster(junk(1))), "t", Metrics(CollectorRegistry()),
+                                give_up_s=60, clock=lambda: now[0])
+    failure = TransportError("NodeNotReadyError: broker 2")
+    for now[0] in (0.0, 30.0, 60.0):
+        transactions.failed(failure)
+    transactions.succeeded()  # a completed step starts the count again
+    for now[0] in (100.0, 150.0):
+        transactions.failed(failure)
+    now[0] = 161.0
+    with pytest.raises(TransportError, match="could not recover within 60 s; last error: NodeNotReadyError") as gave:
+        transactions.failed(failure)
+    assert not gave.value.retriable
+
+
+def test_a_fatal_error_is_raised_at_once() -> None:
+    transactions = Transactions(MemoryTransport(Cluster(junk(1))), "t", Metrics(CollectorRegistry()))
+    with pytest.raises(TransportError, match="not authorised"):
+        transactions.failed(TransportError("not authorised", retriable=False))
+
+
+def test_a_batch_commits_under_the_generation_it_was_read_under() -> None:
+    """A rebalance between poll and commit must fence the commit (KIP-447), not pass with the new generation."""
+    cluster = Cluster(junk(1))
+    subscriber = MemorySubscriber(cluster)
+    generation = ["generation-1"]
+    subscriber.group_metadata = lambda: generation[0]  # type: ignore[method-assign]
+    member = ReadUnder(subscriber)
+    generation[0] = "generation-2"  # the group rebalanced in the background
+    assert member.group_metadata() == "generation-1"
