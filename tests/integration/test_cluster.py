@@ -2,7 +2,7 @@
 left down for the rest of the run, a worker killed for good — each ends with every expected delivery
 delivered exactly once, and a report that shows the fault and its time to recover.
 
-The cluster gets its own storage and the six ports after the test broker's (GOVX_KAFKA_PORT + 2..7),
+The cluster gets its own storage and the six ports after the test broker's (GOVX_KAFKA_PORT + 10..15; the secure broker has + 2 and + 3),
 and is stopped at the end of the module. Sized to fit CI: the module takes about 4–5 minutes here.
 """
 
@@ -61,7 +61,7 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     data = tmp_path_factory.mktemp("cluster")
-    base = settings.kafka_port + 2
+    base = settings.kafka_port + 10
     layout = BrokerLayout(settings.cache_dir, data, port=base, controller_port=base + 1, heap="512m")
     local = LocalCluster(layout)
     env = {"GOVX_KAFKA_PORT": str(base), "GOVX_KAFKA_CONTROLLER_PORT": str(base + 1),
