@@ -2,8 +2,9 @@
 left down for the rest of the run, a worker killed for good — each ends with every expected delivery
 delivered exactly once, and a report that shows the fault and its time to recover.
 
-The cluster gets its own storage and the six ports after the test broker's (GOVX_KAFKA_PORT + 10..15; the secure broker has + 2 and + 3),
-and is stopped at the end of the module. Sized to fit CI: the module takes about 4–5 minutes here.
+The cluster gets its own storage and six ports of its own (GOVX_KAFKA_PORT + 10..15; the secure test
+broker has + 2 and + 3), and is stopped at the end of the module. Sized to fit CI: the module takes
+about 4–5 minutes here.
 """
 
 from __future__ import annotations
