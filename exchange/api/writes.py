@@ -1,0 +1,98 @@
+"""Directory writes of one API process: written to Kafka, decided by the log, answered once read back.
+
+A request's event carries a write id and a deadline (now + `GOVX_DIRECTORY_WRITE_TIMEOUT_S`). The API
+publishes it without holding the state lock, then waits until its own feed has read the event back
+from `<ns>.directory` and applied it — or not: every reader decides alike, in log order, so the answer
+is the log's verdict (applied; `stale`: another decision on the same version came first; `expired`:
+the broker appended it after the deadline; `invalid`). When the broker does not take the event within
+the bound the answer is 503, and the event can never apply later: the record the client library may
+still deliver is past its deadline, and the API drops its producer with the records it still holds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from exchange.core.directory import DirectoryEvent
+from exchange.core.directory_apply import Verdict
+from exchange.errors import TransportError
+
+Publish = Callable[[list[DirectoryEvent], float], None]
+
+
+class WriteUnavailable(TransportError):
+    """A directory write the broker did not take within the bound: nothing of it applies."""
+
+
+class Pending:
+    """The writes this process is waiting for, by write id; resolved by the feed's verdicts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[str, tuple[threading.Event, list[Verdict]]] = {}
+        self.mine: set[str] = set()
+
+    def expect(self, write: str) -> None:
+        with self._lock:
+            self._waiting[write] = (threading.Event(), [])
+            self.mine.add(write)
+
+    def resolve(self, verdict: Verdict) -> None:
+        """Called by the feed for every event it reads (under the state lock: it never blocks)."""
+        with self._lock:
+            found = self._waiting.get(verdict.event.write or "")
+        if found is not None:
+            found[1].append(verdict)
+            found[0].set()
+
+    def wait(self, write: str, timeout_s: float) -> Verdict | None:
+        with self._lock:
+            event, verdicts = self._waiting[write]
+        event.wait(max(timeout_s, 0.0))
+        with self._lock:
+            self._waiting.pop(write, None)
+        return verdicts[0] if verdicts else None
+
+
+class BoundedPublisher:
+    """Publishes directory events within a bound, whatever the client library does meanwhile.
+
+    Publishing runs on one thread of its own; a caller waits at most `timeout_s` for the broker's
+    acknowledgement. After a timeout the producer is replaced before the next write, so the
+    records it still holds are dropped rather than delivered late.
+    """
+
+    def __init__(self, open_producer: Callable[[], Callable[[list[DirectoryEvent]], None]],
+                 close_producer: Callable[[], None]) -> None:
+        self._open, self._close = open_producer, close_producer
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="directory-writes")
+        self._send: Callable[[list[DirectoryEvent]], None] | None = None
+        self._discard = threading.Event()
+
+    def publish(self, events: list[DirectoryEvent], timeout_s: float) -> None:
+        future: Future[None] = self._executor.submit(self._publish, events, time.monotonic() + timeout_s)
+        try:
+            future.result(timeout=timeout_s)
+        except FutureTimeout:
+            self._discard.set()
+            raise TransportError(f"the broker did not acknowledge the directory write within {timeout_s:g} s") from None
+
+    def _publish(self, events: list[DirectoryEvent], give_up_at: float) -> None:
+        if time.monotonic() > give_up_at:
+            return  # its request was answered 503 while an earlier write held the thread: never send it
+        if self._discard.is_set() and self._send is not None:
+            self._send = None
+            self._close()
+        self._discard.clear()
+        if self._send is None:
+            self._send = self._open()
+        self._send(events)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._send is not None:
+            self._close()
