@@ -2,7 +2,7 @@
 
 One thread polls `<ns>.directory` (read to its end before the API answers) and hands what it read to
 `ApiState.receive`, another reads the source topics into the record store, a third asks the broker
-every two seconds whether it answers (what `/health` reports: requests never wait for the broker).
+every two seconds whether it accepts connections (what `/health` reports: requests never wait for the broker).
 Directory writes go through a `BoundedPublisher` (acks=all, idempotent; at most the write timeout);
 look-up usage records go to `<ns>.audit` through a queue, so no request waits on the network.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -22,13 +23,24 @@ from exchange.api.writes import BoundedPublisher, WriteUnavailable
 from exchange.core.directory import DirectoryEvent
 from exchange.core.topics import Topics
 from exchange.errors import TransportError
-from exchange.kafka.admin import ping
 from exchange.kafka.directory_feed import publish
 from exchange.kafka.transport import GroupConsumer, Producer, TopicReader, Transport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 AUDIT_QUEUE = 10_000
+
+
+def reachable(bootstrap: str, timeout_s: float) -> bool:
+    """Whether any bootstrap server accepts a connection (a TCP probe: no client, no request)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 class KafkaLink:
@@ -119,8 +131,8 @@ class KafkaLink:
 
     def _probe(self, state: ApiState) -> None:
         while not self._stop.is_set():
-            answered = ping(self.transport.bootstrap, 1.0) is not None
-            state.freshness.broker_error = None if answered else "the broker does not answer"
+            answered = reachable(self.transport.bootstrap, 1.0)
+            state.freshness.broker_error = None if answered else f"no broker of {self.transport.bootstrap} answers"
             self._stop.wait(2.0)
 
     def _usage_writer(self) -> None:

@@ -9,6 +9,7 @@ Publishing is passed in: the bounded Kafka publisher in service, a loopback in t
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from exchange.core.topics import Topics
 from exchange.errors import ConflictError, DirectoryError, TransportError
 from exchange.runtime.metrics import Metrics
 
+log = logging.getLogger(__name__)
 READ_BACK_GRACE_S = 1.0
 Usage = Callable[[bytes, bytes], None]  # (key, usage record): written to <ns>.audit
 
@@ -79,7 +81,7 @@ class ApiState:
         self.lookups = RateLimit(limits.lookups_per_minute, clock=ticks)
         self.pending = Pending()
         self.reasserts: list[DirectoryEvent] = []
-        self._applier = DirectoryApplier(self.view, on_verdict=self._verdict)
+        self._applier = DirectoryApplier(self.view, on_verdict=self._verdict, on_invalid=_skipped)
 
     def receive(self, messages: Iterable[Message]) -> None:
         """Apply what the feed read from `<ns>.directory`, in log order, and recompile."""
@@ -137,6 +139,11 @@ class ApiState:
     def directory_age_s(self) -> float | None:
         read_at = self.freshness.directory_read_at
         return None if read_at is None else time.monotonic() - read_at
+
+
+def _skipped(message: Message, error: DirectoryError) -> None:
+    """A bad directory event: the API skips it (the workers dead-letter it, once)."""
+    log.warning("skipping invalid directory event at offset %d: %s", message.offset, error)
 
 
 def conflict_message(verdict: Verdict) -> DirectoryError:

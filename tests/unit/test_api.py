@@ -14,7 +14,6 @@ from exchange.api.app import create_app
 from exchange.api.keys import Keys
 from exchange.api.state import ApiState
 from exchange.core.catalogue import load_catalogue, seed_events
-from exchange.core.directory import DirectoryEvent
 from exchange.core.directory_view import DirectoryView
 from exchange.core.events import build_event
 from exchange.runtime.metrics import Metrics
