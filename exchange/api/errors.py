@@ -60,7 +60,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WriteUnavailable)
     async def write_unavailable(request: Request, exc: WriteUnavailable) -> JSONResponse:
         retry = str(max(1, math.ceil(request.app.state.govx.limits.write_timeout_s)))
-        return error_response(503, "directory.unavailable", str(exc), headers={"Retry-After": retry})
+        return error_response(503, exc.code, str(exc), headers={"Retry-After": retry})
 
     @app.exception_handler(DirectoryError)
     async def directory_error(request: Request, exc: DirectoryError) -> JSONResponse:

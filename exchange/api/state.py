@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from exchange.api.limits import RateLimit
 from exchange.api.store import RecordStore
-from exchange.api.writes import Pending, Publish, WriteUnavailable
+from exchange.api.writes import Pending, Publish, WriteTimeout, WriteUnavailable
 from exchange.core.codec import SchemaRegistry
 from exchange.core.decide import Exchange
 from exchange.core.directory import Department, DirectoryEvent
@@ -92,22 +92,33 @@ class ApiState:
             self.refresh_gauges()
 
     def submit(self, event: DirectoryEvent) -> Verdict:
-        """Write one decision and wait for the log's verdict on it; `WriteUnavailable` past the bound."""
+        """Write one decision and wait for the log's verdict on it; `WriteUnavailable` past the bound.
+
+        The event's deadline is now + the write timeout; the broker stamps the time it appends it, and
+        every reader ignores it if that is later. A write the broker did not acknowledge in time may
+        still have been appended before the deadline: so the answer waits for the read-back until the
+        deadline (+ `READ_BACK_GRACE_S`) before it says 503.
+        """
         write, timeout = uuid.uuid4().hex, self.limits.write_timeout_s
         started = time.monotonic()
         stamped = replace(event, write=write, deadline=self._wall() + timedelta(seconds=timeout))
         self.pending.expect(write)
+        acknowledged = False
         try:
             self._publish([stamped], timeout)
+            acknowledged = True
+        except WriteTimeout:
+            pass  # the verdict, if the broker appended it in time, comes by the read-back
         except TransportError as exc:
             self.pending.wait(write, 0)
             raise WriteUnavailable(f"the directory did not take the write: {exc}; nothing was changed") from exc
         verdict = self.pending.wait(write, started + timeout + READ_BACK_GRACE_S - time.monotonic())
-        if verdict is None:
-            raise WriteUnavailable("the broker took the write but this API has not read it back yet: read the "
-                                   "entity again to see whether it applied")
-        if verdict.outcome == "expired":
-            raise WriteUnavailable("the broker appended the write after its deadline: nothing was changed")
+        if verdict is None and acknowledged:
+            raise WriteUnavailable("the broker took the write but this API has not read it back in time: read the "
+                                   "entity again to see the outcome", code="directory.unconfirmed")
+        if verdict is None or verdict.outcome == "expired":
+            raise WriteUnavailable(f"the directory did not take the write within {timeout:g} s: nothing was "
+                                   "changed, and this write will never apply")
         return verdict
 
     def _verdict(self, verdict: Verdict) -> None:

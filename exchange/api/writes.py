@@ -27,6 +27,14 @@ Publish = Callable[[list[DirectoryEvent], float], None]
 class WriteUnavailable(TransportError):
     """A directory write the broker did not take within the bound: nothing of it applies."""
 
+    def __init__(self, message: str, *, code: str = "directory.unavailable") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class WriteTimeout(TransportError):
+    """The broker did not acknowledge a directory write in time; it may still append it before the deadline."""
+
 
 class Pending:
     """The writes this process is waiting for, by write id; resolved by the feed's verdicts."""
@@ -79,7 +87,7 @@ class BoundedPublisher:
             future.result(timeout=timeout_s)
         except FutureTimeout:
             self._discard.set()
-            raise TransportError(f"the broker did not acknowledge the directory write within {timeout_s:g} s") from None
+            raise WriteTimeout(f"the broker did not acknowledge the directory write within {timeout_s:g} s") from None
 
     def _publish(self, events: list[DirectoryEvent], give_up_at: float) -> None:
         if time.monotonic() > give_up_at:
