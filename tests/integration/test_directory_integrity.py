@@ -7,6 +7,7 @@ must not leak whether a record exists.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -91,6 +92,12 @@ def send_death(deaths: Deaths, division: str) -> str:
     deaths.publisher.send(event.topic, event.value, key=event.key, headers=event.headers)
     deaths.publisher.flush()
     return str(record["citizen_id"])
+
+
+def lookups(usage: list[Any]) -> list[dict[str, Any]]:
+    """The look-up usage records among usage records read from the audit topic."""
+    records = [json.loads(m.value or b"{}") for m in usage]
+    return [r for r in records if r.get("channel") == "lookup"]
 
 
 def timed(call: Callable[[], Any]) -> tuple[Any, float]:
@@ -292,5 +299,10 @@ def test_masked_subject_lookups_and_existence_probes_get_nothing(
             assert probes[0].json()["error"]["message"].replace(far, "K") == \
                 probes[1].json()["error"]["message"].replace(absent, "K")
             assert probes[0].json()["error"]["code"] == probes[1].json()["error"]["code"]
+            found = client.get(f"/v1/records/death_certificate/{person}", headers=SOCIAL_KEY)
+            assert found.status_code == 200, found.text
+            usage = read_until(bootstrap, topics.audit, lambda m: any(lookups(m)), 30)
+            [record] = lookups(usage)
+            assert record["caller"] == "440106/renshe" and record["grant"] == GRANT
     finally:
         deaths.close()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from exchange.api.state import ApiState
 from exchange.core.directory import DirectoryEvent
@@ -42,3 +44,46 @@ class Loopback:
 
     def events(self) -> list[DirectoryEvent]:
         return [from_json(m.value) for m in self.log if m.value is not None]
+
+
+class Stalled(Loopback):
+    """A broker that holds every write until `release` (then fails it, as a timeout does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.stalling = False
+
+    def publish(self, events: list[DirectoryEvent], timeout_s: float) -> None:
+        if not self.stalling:
+            super().publish(events, timeout_s)
+            return
+        self.entered.set()
+        self.release.wait(30)
+        raise TransportError("timed out (test)")
+
+
+class TwoProcesses(Loopback):
+    """One log read by two API states; the second reads it only when it writes (it lags behind)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.states: list[ApiState] = []
+        self.read = [0, 0]
+
+    def append(self, events: Any, at_ms: int | None = None) -> None:
+        start = len(self.log)
+        self.log.extend(Message("gov.directory", 0, start + i, e.key.encode(), to_json(e), (), 1)
+                        for i, e in enumerate(events))
+        self.deliver(0)
+
+    def deliver(self, which: int) -> None:
+        if which < len(self.states):
+            self.states[which].receive(self.log[self.read[which]:])
+            self.read[which] = len(self.log)
+
+    def writer_for(self, which: int) -> Any:
+        def publish(events: list[DirectoryEvent], timeout_s: float) -> None:
+            self.append(events)
+            self.deliver(which)
+        return publish

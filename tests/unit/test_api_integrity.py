@@ -25,10 +25,9 @@ from exchange.core.directory import ApplicationStatus, DirectoryEvent, Node
 from exchange.core.directory_view import DirectoryView
 from exchange.core.events import build_event
 from exchange.core.message import Message
-from exchange.errors import TransportError
 from exchange.runtime.metrics import Metrics
 from tests.support import citizen_id, death_certificate
-from tests.unit.loopback import Loopback
+from tests.unit.loopback import Loopback, Stalled, TwoProcesses
 
 CATALOGUE = load_catalogue()
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -102,23 +101,6 @@ def test_a_write_the_broker_does_not_take_is_503_with_retry_after_and_changes_no
     assert len(loop.log) == before
 
 
-class Stalled(Loopback):
-    """A broker that holds every write until `release` (then fails it, as a timeout does)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entered, self.release = threading.Event(), threading.Event()
-        self.stalling = False
-
-    def publish(self, events: list[DirectoryEvent], timeout_s: float) -> None:
-        if not self.stalling:
-            super().publish(events, timeout_s)
-            return
-        self.entered.set()
-        self.release.wait(30)
-        raise TransportError("timed out (test)")
-
-
 def test_reads_and_health_answer_while_a_write_waits_for_the_broker() -> None:
     loop = Stalled()
     state = new_state(loop)
@@ -151,38 +133,6 @@ def test_an_expired_write_read_back_late_never_applies(client: TestClient, loop:
 
 
 # ── 2. one order of truth ───────────────────────────────────────────────────────────────────
-
-class TwoProcesses(Loopback):
-    """One log read by two API states; the second reads it only when it writes (it lags behind)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.states: list[ApiState] = []
-        self.read = [0, 0]
-
-    def append(self, events: Any, at_ms: int | None = None) -> None:
-        start = len(self.log)
-        self.log.extend(Message("gov.directory", 0, start + i, e.key.encode(), json_bytes(e), (), 1)
-                        for i, e in enumerate(events))
-        self.deliver(0)
-
-    def deliver(self, which: int) -> None:
-        if which < len(self.states):
-            self.states[which].receive(self.log[self.read[which]:])
-            self.read[which] = len(self.log)
-
-    def writer_for(self, which: int) -> Any:
-        def publish(events: list[DirectoryEvent], timeout_s: float) -> None:
-            self.append(events)
-            self.deliver(which)
-        return publish
-
-
-def json_bytes(event: DirectoryEvent) -> bytes:
-    from exchange.core.directory_codec import to_json
-
-    return to_json(event)
-
 
 def test_two_api_processes_deciding_one_application_have_one_winner_in_answers_and_log() -> None:
     log = TwoProcesses()
