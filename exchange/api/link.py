@@ -107,7 +107,7 @@ class KafkaLink:
             reader.close()
 
     def _reassert(self, state: ApiState) -> None:
-        """Write again, one version up, the winners of decisions this process lost (see `ApiState`)."""
+        """Write again the state that beat (or outlived) a write of this process (see `ApiState._reassert`)."""
         with state.lock:
             events, state.reasserts[:] = list(state.reasserts), []
         if events:

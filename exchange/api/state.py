@@ -22,9 +22,9 @@ from exchange.api.store import RecordStore
 from exchange.api.writes import Pending, Publish, WriteTimeout, WriteUnavailable
 from exchange.core.codec import SchemaRegistry
 from exchange.core.decide import Exchange
-from exchange.core.directory import Department, DirectoryEvent
+from exchange.core.directory import Department, DirectoryEvent, Entity
 from exchange.core.directory_apply import DirectoryApplier, Verdict
-from exchange.core.directory_view import STALE, DirectoryView
+from exchange.core.directory_view import EXPIRED, STALE, DirectoryView
 from exchange.core.message import Message
 from exchange.core.rules import Rules
 from exchange.core.sharing import Sharing, overdue, pending
@@ -116,7 +116,7 @@ class ApiState:
         if verdict is None and acknowledged:
             raise WriteUnavailable("the broker took the write but this API has not read it back in time: read the "
                                    "entity again to see the outcome", code="directory.unconfirmed")
-        if verdict is None or verdict.outcome == "expired":
+        if verdict is None or verdict.outcome == EXPIRED:
             raise WriteUnavailable(f"the directory did not take the write within {timeout:g} s: nothing was "
                                    "changed, and this write will never apply")
         return verdict
@@ -124,20 +124,26 @@ class ApiState:
     def _verdict(self, verdict: Verdict) -> None:
         self.pending.resolve(verdict)
         event = verdict.event
-        if verdict.outcome in (STALE, "expired") and event.write in self.pending.mine \
-                and not event.type.endswith(".reasserted"):
-            self._reassert(event)
-
-    def _reassert(self, skipped: DirectoryEvent) -> None:
-        """Our write lost (or came too late): write the winning state again, one version up, so that
-        the compacted topic's last record for the key is the winner's state, never the loser's."""
-        held = self.view.current(skipped.kind, skipped.entity.id)
-        if held is None:
+        if verdict.outcome not in (STALE, EXPIRED) or event.write not in self.pending.mine:
             return
+        held = self.view.current(event.kind, event.entity.id)
+        if held is not None and (not event.type.endswith(".reasserted") or held.version > event.entity.version):
+            self._reassert(event, held)
+
+    def _reassert(self, skipped: DirectoryEvent, held: Entity) -> None:
+        """Our write was skipped: write the state every reader holds again, at its own version.
+
+        On the compacted topic the last record of a key survives; were it the skipped one, a reader
+        starting after compaction would rebuild the loser's state. The re-assertion carries the held
+        state: readers that hold it skip it (not newer), a reader starting from a compacted log applies
+        it. If a newer decision lands first, the re-assertion is skipped too and is written again.
+        """
         issued = getattr(held, "grant", None) if skipped.kind == "application" else None
         grant = self.view.grants.get(issued) if isinstance(issued, str) else None
-        self.reasserts.append(DirectoryEvent(f"{skipped.kind}.reasserted", self._wall(),
-                                             replace(held, version=held.version + 1), issued=grant))
+        write = uuid.uuid4().hex
+        self.pending.mine.add(write)
+        self.reasserts.append(DirectoryEvent(f"{skipped.kind}.reasserted", self._wall(), held, write=write,
+                                             issued=grant))
 
     def refresh_gauges(self, today: date | None = None) -> None:
         with self.lock:
