@@ -2,10 +2,16 @@
 
     GovxError
     ├── ConfigError                 bad settings, scenario or unknown GOVX_ key
+    │   └── RunError                a load-test run cannot go on (a child failed to start)
+    ├── InvalidValueError           a value outside its domain (a node, a code)
+    │   └── UnknownDivisionError    a six-digit code the division table lacks
     ├── BrokerError                 the local Kafka broker cannot be installed or started
     ├── TransportError              the Kafka cluster failed a request        (retriable)
+    │   ├── WriteTimeout            a directory write not acknowledged in time (may still land)
+    │   └── WriteUnavailable        a directory write that did not land: 503, nothing applied
     ├── CatalogueError              the catalogue data is inconsistent
     ├── SchemaError                 an Avro schema or datum does not fit
+    ├── ApiError                    an HTTP answer other than success, raised from a route
     ├── DirectoryError              a directory request breaks the sharing rules
     │   ├── NotFoundError           no such resource, application, grant or record
     │   ├── ForbiddenError          the caller may not do this
@@ -39,6 +45,30 @@ class ConfigError(GovxError):
     """Settings, a scenario file or the environment are wrong."""
 
 
+class RunError(ConfigError):
+    """A load-test run cannot go on: a child process failed to start or died."""
+
+
+class InvalidValueError(GovxError):
+    """A value outside what its domain allows: a department node, a division code."""
+
+
+class UnknownDivisionError(InvalidValueError):
+    """A code that is not a division of the table."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"unknown division code {code!r}: not in the Guangdong GB/T 2260 table")
+        self.code = code
+
+
+class ApiError(GovxError):
+    """An HTTP answer other than success, raised from a route."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
 class BrokerError(GovxError):
     """The local Kafka broker cannot be installed, started or stopped."""
 
@@ -49,6 +79,18 @@ class TransportError(GovxError):
     def __init__(self, message: str, *, retriable: bool = True) -> None:
         super().__init__(message)
         self.retriable = retriable
+
+
+class WriteTimeout(TransportError):
+    """The broker did not acknowledge a directory write in time; it may still append it before the deadline."""
+
+
+class WriteUnavailable(TransportError):
+    """A directory write the broker did not take within the bound: nothing of it applies."""
+
+    def __init__(self, message: str, *, code: str = "directory.unavailable") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class CatalogueError(GovxError):

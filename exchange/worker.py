@@ -22,10 +22,11 @@ from exchange.core.decide import Exchange, Moment, Outcome, dead_letter_headers,
 from exchange.core.directory_view import DirectoryView
 from exchange.core.message import Message
 from exchange.core.rules import Rules
-from exchange.core.topics import Topics, TopicSpec
+from exchange.core.topics import Topics
 from exchange.errors import DirectoryError, InvalidEvent, TransportError
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.directory_guard import dead_letter_once
+from exchange.kafka.inboxes import Inboxes
 from exchange.kafka.schema_feed import SchemaPublisher
 from exchange.kafka.transport import Partition, Transport, closed_after
 from exchange.runtime.exchange_meter import LagReporter, count_batch
@@ -46,6 +47,12 @@ class WorkerConfig:
     inbox_partitions: int = 1
     transaction_timeout_ms: int = 15000
     join_timeout_s: float = 30.0
+    batch_delay_s: float = 0.0  # testing only: a planted slowdown per batch (docs/load-testing.md)
+
+    def throttle(self) -> None:
+        """Hold the batch in hand for `batch_delay_s` (testing only: a slower exchange, on purpose)."""
+        if self.batch_delay_s:
+            time.sleep(self.batch_delay_s)
 
 
 def next_offsets(batch: Iterable[Message]) -> dict[Partition, int]:
@@ -69,7 +76,6 @@ class Worker:
         self.view = DirectoryView({})
         self.rules = Rules(SchemaRegistry(), self.topics)
         self.exchange = Exchange(self.rules)
-        self._known_topics: set[str] = set()
         self._lag = LagReporter(metrics, config.group)
         self._lag_reported = 0.0
         self._clients = ExitStack()
@@ -110,7 +116,8 @@ class Worker:
             self.metrics.dead_letters.labels("directory", "directory.invalid")  # the alert needs the series
             self.producer = opening.enter_context(closed_after(transport.transactional(
                 f"{config.group}-{config.worker_id}", transaction_timeout_ms=config.transaction_timeout_ms)))
-            self._prepare_inboxes()
+            self.inboxes = Inboxes(self.admin, config.inbox_partitions)
+            self.inboxes.learn({r.topic for rules in self.rules.all() for r in rules.routes}, self.producer)
             self.subscriber = opening.enter_context(closed_after(transport.subscriber(
                 self.topics.source_pattern, config.group, metadata_max_age_ms=5000, max_poll_interval_ms=60000,
                 session_timeout_ms=10000, heartbeat_interval_ms=1000)))
@@ -158,11 +165,12 @@ class Worker:
         started = time.perf_counter()
         at = self._clock()
         outcomes = [self.exchange.process(message, at) for message in batch]
-        self._ensure_inboxes(outcomes)
+        self.inboxes.ensure(d.route.topic for o in outcomes for d in o.deliveries)
         try:
             self.producer.begin()
             for outcome in outcomes:
                 self._emit(outcome, at)
+            self.config.throttle()
             self.producer.commit(next_offsets(batch), self.subscriber)
         except TransportError as exc:
             self._abort(exc)
@@ -182,20 +190,6 @@ class Worker:
             self.producer.send(delivery.route.topic, delivery.value, key=delivery.key, headers=delivery.headers)
             if event is not None:
                 self.producer.send(self.topics.audit, usage_record(event, delivery, at), key=event.id.encode())
-
-    def _prepare_inboxes(self) -> None:
-        """Learn the inboxes that exist already, and their metadata, before the first batch."""
-        routed = {route.topic for rules in self.rules.all() for route in rules.routes}
-        existing = routed & self.admin.topics()
-        self.producer.prepare(sorted(existing))
-        self._known_topics |= existing
-
-    def _ensure_inboxes(self, outcomes: list[Outcome]) -> None:
-        wanted = {d.route.topic for o in outcomes for d in o.deliveries} - self._known_topics
-        if wanted:
-            specs = [TopicSpec(name, self.config.inbox_partitions) for name in sorted(wanted)]
-            self.admin.ensure_topics(specs)
-            self._known_topics |= wanted
 
     def _abort(self, exc: TransportError) -> None:
         self.metrics.transactions.labels("aborted").inc()

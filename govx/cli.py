@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from exchange.errors import GovxError
-from govx.commands import api, bench, consume, directory, exchange_worker, ids, kafka, produce, run
+from govx.commands import api, bench, consume, directory, exchange_worker, ids, kafka, produce, report, run
 
 
 def _exit_with_result(result: object, **_: object) -> None:
@@ -34,7 +34,7 @@ app.command(name="exchange")(exchange_worker.exchange)
 app.command(name="produce")(produce.produce)
 app.command(name="consume")(consume.consume)
 app.command(name="run")(run.run)
-app.command(name="report")(run.report)
+app.add_typer(report.app, name="report")
 app.command(name="api")(api.api)
 app.command(name="api-keys")(api.api_keys)
 

@@ -103,7 +103,7 @@ def bare_copy(bootstrap: str, topics: Topics, total: int, transactional: bool) -
 def exchange_drain(bootstrap: str, topics: Topics, total: int) -> tuple[float, float]:
     """Seconds for one worker to take every event, and the records it wrote per event."""
     metrics = Metrics(CollectorRegistry())
-    worker = Worker(WorkerConfig("bench", group=f"{topics.namespace}-x", namespace=topics.namespace),
+    worker = Worker(WorkerConfig("bench", group=topics.run_exchange_group, namespace=topics.namespace),
                     metrics, kafka_transport(bootstrap))
     worker.open()
     try:

@@ -11,7 +11,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from exchange.api.errors import ApiError, error_response
+from exchange.api.errors import error_response
+from exchange.errors import ApiError
 
 
 class BodyLimit:

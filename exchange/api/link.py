@@ -19,10 +19,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from exchange.api.state import ApiState
-from exchange.api.writes import BoundedPublisher, WriteUnavailable
+from exchange.api.writes import BoundedPublisher
 from exchange.core.directory import DirectoryEvent
 from exchange.core.topics import Topics
-from exchange.errors import TransportError
+from exchange.errors import TransportError, WriteUnavailable
 from exchange.kafka.directory_feed import publish
 from exchange.kafka.transport import GroupConsumer, Producer, TopicReader, Transport
 
@@ -85,7 +85,7 @@ class KafkaLink:
         reader = self.transport.reader([self.topics.directory])
         state.receive(reader.read_to_end())
         state.freshness.directory_read_at = time.monotonic()
-        group = f"{self.topics.namespace}-api-{uuid.uuid4().hex}"  # never commits: every start rebuilds the store
+        group = self.topics.api_group(uuid.uuid4().hex)  # never commits: every start rebuilds the store
         records = self.transport.subscriber(self.topics.source_pattern, group, metadata_max_age_ms=5000)
         targets: list[tuple[str, Callable[[], None]]] = [
             ("directory", lambda: self._directory(reader, state)), ("records", lambda: self._records(records, state)),

@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from exchange.api.deps import caller, state
-from exchange.api.errors import ApiError
 from exchange.api.models import (
     ApplicationIn,
     ApplicationOut,
@@ -28,6 +27,7 @@ from exchange.api.state import ApiState, conflict_message
 from exchange.core.catalogue import end_of_day
 from exchange.core.directory import Application, ApplicationStatus, DirectoryEvent, Grant, Node
 from exchange.core.sharing import Decision, Request, as_public
+from exchange.errors import ApiError
 
 router = APIRouter(prefix="/v1", tags=["sharing"], responses={
     400: {"model": ErrorOut, "description": "the body is not JSON"},

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from exchange.api.limits import RateLimit
 from exchange.api.store import RecordStore
-from exchange.api.writes import Pending, Publish, WriteTimeout, WriteUnavailable
+from exchange.api.writes import Pending, Publish
 from exchange.core.codec import SchemaRegistry
 from exchange.core.decide import Exchange
 from exchange.core.directory import Department, DirectoryEvent, Entity
@@ -29,7 +29,7 @@ from exchange.core.message import Message
 from exchange.core.rules import Rules
 from exchange.core.sharing import Sharing, overdue, pending
 from exchange.core.topics import Topics
-from exchange.errors import ConflictError, DirectoryError, TransportError
+from exchange.errors import ConflictError, DirectoryError, TransportError, WriteTimeout, WriteUnavailable
 from exchange.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)

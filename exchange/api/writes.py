@@ -19,21 +19,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from exchange.core.directory import DirectoryEvent
 from exchange.core.directory_apply import Verdict
-from exchange.errors import TransportError
+from exchange.errors import WriteTimeout
 
 Publish = Callable[[list[DirectoryEvent], float], None]
-
-
-class WriteUnavailable(TransportError):
-    """A directory write the broker did not take within the bound: nothing of it applies."""
-
-    def __init__(self, message: str, *, code: str = "directory.unavailable") -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class WriteTimeout(TransportError):
-    """The broker did not acknowledge a directory write in time; it may still append it before the deadline."""
 
 
 class Pending:

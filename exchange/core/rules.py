@@ -10,7 +10,7 @@ routes on a resource (`overlapping`), an event is delivered through the first th
 in its window only (the others count as `grant_overlap`), so a consumer receives each event once
 however its grants overlap.
 
-Eligibility follows DOMAIN §2: a `none` resource never delivers, whatever a grant says; a
+Eligibility follows docs/domain.md §1: a `none` resource never delivers, whatever a grant says; a
 conditional resource delivers only on approved (or catalogue) grants, never on a bare
 subscription; an unconditional one on any grant.
 """

@@ -45,7 +45,7 @@ def exchange(
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> int:
     """Drain the same topics three ways on the broker: a bare kafka-python copy, a transactional copy,
-    and one exchange worker; print each rate and the ratios (DESIGN §7)."""
+    and one exchange worker; print each rate and the ratios (docs/benchmarks.md §2)."""
     from exchange.runtime.settings import load_settings
     from loadtest.drainbench import measure_drain
 
