@@ -285,3 +285,17 @@ def test_a_body_over_the_limit_is_413_in_the_json_shape(client: TestClient) -> N
 def test_a_repeated_api_key_is_400(client: TestClient) -> None:
     headers = [("X-Api-Key", KEYS[NODES["renshe"]]), ("X-Api-Key", KEYS[NODES["weijian"]])]
     assert "exactly one" in error_of(client.get("/v1/grants", headers=headers), 400, "request.bad")
+
+
+class BrokenStore:
+    """A record store that fails, as a bug would."""
+
+    def get(self, resource: str, key: str) -> None:
+        raise RuntimeError("a bug")
+
+
+def test_an_unexpected_failure_is_a_500_in_the_json_shape(state: ApiState) -> None:
+    state.store = BrokenStore()  # type: ignore[assignment]
+    with TestClient(create_app(state, Keys(KEYS)), raise_server_exceptions=False) as client:
+        failed = client.get("/v1/records/death_certificate/x", headers=as_("renshe"))
+    assert "logged" in error_of(failed, 500, "internal")
