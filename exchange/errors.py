@@ -84,6 +84,8 @@ class TransportError(GovxError):
 class WriteTimeout(TransportError):
     """The broker did not acknowledge a directory write in time; it may still append it before the deadline."""
 
+    maybe_sent = True
+
 
 class WriteUnavailable(TransportError):
     """A directory write the broker did not take within the bound: nothing of it applies."""

@@ -16,11 +16,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from exchange.api.state import ApiState
-from exchange.api.writes import BoundedPublisher
+from exchange.api.writes import ABSENT, BoundedPublisher, Send
 from exchange.core.directory import DirectoryEvent
+from exchange.core.directory_apply import Verdict
 from exchange.core.topics import Topics
 from exchange.errors import TransportError, WriteUnavailable
 from exchange.kafka.directory_feed import publish
@@ -29,6 +31,7 @@ from exchange.kafka.transport import GroupConsumer, Producer, TopicReader, Trans
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 AUDIT_QUEUE = 10_000
+CLOCK_MARGIN_S = 0.5  # how far the API's and the broker's clocks may disagree
 
 
 def reachable(bootstrap: str, timeout_s: float) -> bool:
@@ -64,11 +67,11 @@ class KafkaLink:
         except queue.Full:
             raise WriteUnavailable("usage records cannot be written now, so no record is looked up") from None
 
-    def _open_writer(self) -> Callable[[list[DirectoryEvent]], None]:
+    def _open_writer(self) -> Send:
         producer = self._producer = self.transport.producer(linger_ms=0)
 
-        def send(events: list[DirectoryEvent]) -> None:
-            publish(producer, self.topics.directory, events)
+        def send(events: list[DirectoryEvent], handed: Callable[[], None]) -> None:
+            publish(producer, self.topics.directory, events, handed=handed)
 
         return send
 
@@ -102,9 +105,22 @@ class KafkaLink:
                     state.receive(messages)
                     if state.freshness.broker_error is None:
                         state.freshness.directory_read_at = time.monotonic()
+                    self._confirm_absent(reader, state)
                 self._reassert(state)
         finally:
             reader.close()
+
+    def _confirm_absent(self, reader: TopicReader, state: ApiState) -> None:
+        """Writes past their deadline that the log does not hold: once this reader has read up to end
+        offsets asked for after the deadline, any later append is past it, so they can never apply."""
+        overdue = state.pending.past_deadline(state.wall() - timedelta(seconds=CLOCK_MARGIN_S))
+        if not overdue:
+            return
+        rest = self._guarded(state, lambda: reader.read_to_end(1.0))  # to end offsets asked for now
+        if rest is not None:
+            state.receive(rest)
+            for event in overdue:  # a verdict read above came first; this one only settles the others
+                state.pending.resolve(Verdict(event, ABSENT))
 
     def _reassert(self, state: ApiState) -> None:
         """Write again the state that beat (or outlived) a write of this process (see `ApiState._reassert`)."""

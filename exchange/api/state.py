@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from exchange.api.limits import RateLimit
 from exchange.api.store import RecordStore
-from exchange.api.writes import Pending, Publish
+from exchange.api.writes import ABSENT, Pending, Publish
 from exchange.core.codec import SchemaRegistry
 from exchange.core.decide import Exchange
 from exchange.core.directory import Department, DirectoryEvent, Entity
@@ -33,7 +33,6 @@ from exchange.errors import ConflictError, DirectoryError, TransportError, Write
 from exchange.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
-READ_BACK_GRACE_S = 1.0
 Usage = Callable[[bytes, bytes], None]  # (key, usage record): written to <ns>.audit
 
 
@@ -74,7 +73,7 @@ class ApiState:
         self.limits = limits
         self.sharing = Sharing(self.view, clock=clock, deadline_days=limits.deadline_days,
                                max_grant_days=limits.max_grant_days)
-        self.metrics, self.clock, self._wall = metrics, clock, wall
+        self.metrics, self.clock, self.wall = metrics, clock, wall
         self.grant_days = limits.grant_days
         self.freshness = Freshness()
         self._publish, self.usage = publish, usage
@@ -92,33 +91,35 @@ class ApiState:
             self.refresh_gauges()
 
     def submit(self, event: DirectoryEvent) -> Verdict:
-        """Write one decision and wait for the log's verdict on it; `WriteUnavailable` past the bound.
+        """Write one decision and wait for the log's verdict on it; `WriteUnavailable` within the bound.
 
-        The event's deadline is now + the write timeout; the broker stamps the time it appends it, and
-        every reader ignores it if that is later. A write the broker did not acknowledge in time may
-        still have been appended before the deadline: so the answer waits for the read-back until the
-        deadline (+ `READ_BACK_GRACE_S`) before it says 503.
+        The answer comes within the write timeout T. The event's deadline is half of it: the broker
+        stamps the time it appends each directory event and every reader ignores one appended after
+        its deadline. A write not acknowledged by the deadline either never reached the client's send
+        buffer (then it is certainly not applied) or may still have landed: the answer then waits for
+        the feed, which reads the log to its end after the deadline, to find it or to confirm it absent.
         """
-        write, timeout = uuid.uuid4().hex, self.limits.write_timeout_s
+        write, bound = uuid.uuid4().hex, self.limits.write_timeout_s
         started = time.monotonic()
-        stamped = replace(event, write=write, deadline=self._wall() + timedelta(seconds=timeout))
-        self.pending.expect(write)
-        acknowledged = False
+        stamped = replace(event, write=write, deadline=self.wall() + timedelta(seconds=bound / 2))
+        self.pending.expect(stamped)
         try:
-            self._publish([stamped], timeout)
-            acknowledged = True
-        except WriteTimeout:
-            pass  # the verdict, if the broker appended it in time, comes by the read-back
+            self._publish([stamped], bound / 2)
+        except WriteTimeout as exc:
+            if not exc.maybe_sent:
+                self.pending.wait(write, 0)
+                raise WriteUnavailable(f"{exc}: nothing was changed, and this write will never apply") from exc
         except TransportError as exc:
             self.pending.wait(write, 0)
             raise WriteUnavailable(f"the directory did not take the write: {exc}; nothing was changed") from exc
-        verdict = self.pending.wait(write, started + timeout + READ_BACK_GRACE_S - time.monotonic())
-        if verdict is None and acknowledged:
-            raise WriteUnavailable("the broker took the write but this API has not read it back in time: read the "
-                                   "entity again to see the outcome", code="directory.unconfirmed")
-        if verdict is None or verdict.outcome == EXPIRED:
-            raise WriteUnavailable(f"the directory did not take the write within {timeout:g} s: nothing was "
-                                   "changed, and this write will never apply")
+        verdict = self.pending.wait(write, started + bound - time.monotonic())
+        if verdict is None:
+            raise WriteUnavailable("the broker did not confirm the write in time; it applies only if the broker "
+                                   "appended it before its deadline: read the entity again",
+                                   code="directory.unconfirmed")
+        if verdict.outcome in (EXPIRED, ABSENT):
+            raise WriteUnavailable(f"the directory did not take the write within {bound:g} s: nothing was changed, "
+                                   "and this write will never apply")
         return verdict
 
     def _verdict(self, verdict: Verdict) -> None:
@@ -142,7 +143,7 @@ class ApiState:
         grant = self.view.grants.get(issued) if isinstance(issued, str) else None
         write = uuid.uuid4().hex
         self.pending.mine.add(write)
-        self.reasserts.append(DirectoryEvent(f"{skipped.kind}.reasserted", self._wall(), held, write=write,
+        self.reasserts.append(DirectoryEvent(f"{skipped.kind}.reasserted", self.wall(), held, write=write,
                                              issued=grant))
 
     def refresh_gauges(self, today: date | None = None) -> None:

@@ -16,12 +16,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
 
 from exchange.core.directory import DirectoryEvent
 from exchange.core.directory_apply import Verdict
 from exchange.errors import WriteTimeout
 
 Publish = Callable[[list[DirectoryEvent], float], None]
+Send = Callable[[list[DirectoryEvent], Callable[[], None]], None]  # events, then "handed to the client" callback
+
+
+ABSENT = "absent"  # the feed read the log past the write's deadline and did not find it: it never applies
 
 
 class Pending:
@@ -30,12 +35,20 @@ class Pending:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiting: dict[str, tuple[threading.Event, list[Verdict]]] = {}
+        self._events: dict[str, DirectoryEvent] = {}
         self.mine: set[str] = set()
 
-    def expect(self, write: str) -> None:
+    def expect(self, event: DirectoryEvent) -> None:
+        write = event.write or ""
         with self._lock:
             self._waiting[write] = (threading.Event(), [])
+            self._events[write] = event
             self.mine.add(write)
+
+    def past_deadline(self, now: datetime) -> list[DirectoryEvent]:
+        """The writes still waiting whose deadline has passed (the feed may confirm them absent)."""
+        with self._lock:
+            return [e for w, e in self._events.items() if w in self._waiting and e.deadline and e.deadline < now]
 
     def resolve(self, verdict: Verdict) -> None:
         """Called by the feed for every event it reads (under the state lock: it never blocks)."""
@@ -51,6 +64,7 @@ class Pending:
         event.wait(max(timeout_s, 0.0))
         with self._lock:
             self._waiting.pop(write, None)
+            self._events.pop(write, None)
         return verdicts[0] if verdicts else None
 
 
@@ -62,22 +76,26 @@ class BoundedPublisher:
     records it still holds are dropped rather than delivered late.
     """
 
-    def __init__(self, open_producer: Callable[[], Callable[[list[DirectoryEvent]], None]],
-                 close_producer: Callable[[], None]) -> None:
+    def __init__(self, open_producer: Callable[[], Send], close_producer: Callable[[], None]) -> None:
         self._open, self._close = open_producer, close_producer
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="directory-writes")
-        self._send: Callable[[list[DirectoryEvent]], None] | None = None
+        self._send: Send | None = None
         self._discard = threading.Event()
 
     def publish(self, events: list[DirectoryEvent], timeout_s: float) -> None:
-        future: Future[None] = self._executor.submit(self._publish, events, time.monotonic() + timeout_s)
+        """Publish and wait for the acknowledgement; `WriteTimeout` (`maybe_sent`: whether the records
+        reached the client's send buffer, so that the broker may still append them) after `timeout_s`."""
+        handed: list[bool] = []
+        future: Future[None] = self._executor.submit(self._publish, events, time.monotonic() + timeout_s, handed)
         try:
             future.result(timeout=timeout_s)
         except FutureTimeout:
             self._discard.set()
-            raise WriteTimeout(f"the broker did not acknowledge the directory write within {timeout_s:g} s") from None
+            timed_out = WriteTimeout(f"the broker did not acknowledge the directory write within {timeout_s:g} s")
+            timed_out.maybe_sent = bool(handed)
+            raise timed_out from None
 
-    def _publish(self, events: list[DirectoryEvent], give_up_at: float) -> None:
+    def _publish(self, events: list[DirectoryEvent], give_up_at: float, handed: list[bool]) -> None:
         if time.monotonic() > give_up_at:
             return  # its request was answered 503 while an earlier write held the thread: never send it
         if self._discard.is_set() and self._send is not None:
@@ -86,7 +104,7 @@ class BoundedPublisher:
         self._discard.clear()
         if self._send is None:
             self._send = self._open()
-        self._send(events)
+        self._send(events, lambda: handed.append(True))
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -39,11 +39,15 @@ class DirectoryFeed:
         self._reader.close()
 
 
-def publish(publisher: Producer, topic: str, events: Iterable[DirectoryEvent]) -> int:
-    """Write directory events, keyed `<kind>/<id>`, and wait until the broker has them all."""
+def publish(publisher: Producer, topic: str, events: Iterable[DirectoryEvent],
+            handed: Callable[[], None] | None = None) -> int:
+    """Write directory events, keyed `<kind>/<id>`, and wait until the broker has them all;
+    `handed` is called once they are all in the client's send buffer."""
     count = 0
     for event in events:
         publisher.send(topic, to_json(event), key=event.key.encode())
         count += 1
+    if handed is not None:
+        handed()
     publisher.flush()
     return count

@@ -7,6 +7,7 @@ must not leak whether a record exists.
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from exchange.api.state import READ_BACK_GRACE_S, ApiState, Limits
+from exchange.api.state import ApiState, Limits
 from exchange.core.catalogue import Catalogue
 from exchange.core.directory import ApplicationStatus, DirectoryEvent, Node
 from exchange.core.directory_apply import DirectoryApplier, Verdict
@@ -107,6 +108,9 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 # ── durable writes: the broker stops ────────────────────────────────────────────────────────
 
+# kafka-python leaves sockets of connections the stopped broker refused unclosed; they are collected
+# (and their ResourceWarnings ignored) here, so they are not reported against the next test
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_revoke_during_an_outage_is_503_within_the_bound_and_never_applies(
         tmp_path: Path, settings: Settings, catalogue: Catalogue, topics: Topics) -> None:
     layout = replace(BrokerLayout.from_settings(settings), data_dir=tmp_path / "outage", port=free_port(),
@@ -122,7 +126,7 @@ def test_a_revoke_during_an_outage_is_503_within_the_bound_and_never_applies(
                                                       headers=HEALTH_KEY))
             assert revoked.status_code == 503, revoked.text
             assert revoked.json()["error"]["code"] == "directory.unavailable" and revoked.headers["Retry-After"]
-            assert took < bound + READ_BACK_GRACE_S + 1.0
+            assert took < bound + 1.0
             read, read_took = timed(lambda: client.get(f"/v1/grants/{GRANT}", headers=SOCIAL_KEY))
             assert read.status_code == 200 and read.json()["active"] is True and read_took < 1.0
             health, health_took = timed(lambda: client.get("/health"))
@@ -142,6 +146,7 @@ def test_a_revoke_during_an_outage_is_503_within_the_bound_and_never_applies(
             assert restarted.get(f"/v1/grants/{GRANT}", headers=SOCIAL_KEY).json()["active"] is False
     finally:
         broker.down()
+        gc.collect()
 
 
 # ── one order of truth: two API processes on one directory ──────────────────────────────────
