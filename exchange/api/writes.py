@@ -1,12 +1,14 @@
 """Directory writes of one API process: written to Kafka, decided by the log, answered once read back.
 
-A request's event carries a write id and a deadline (now + `GOVX_DIRECTORY_WRITE_TIMEOUT_S`). The API
-publishes it without holding the state lock, then waits until its own feed has read the event back
-from `<ns>.directory` and applied it — or not: every reader decides alike, in log order, so the answer
-is the log's verdict (applied; `stale`: another decision on the same version came first; `expired`:
-the broker appended it after the deadline; `invalid`). When the broker does not take the event within
-the bound the answer is 503, and the event can never apply later: the record the client library may
-still deliver is past its deadline, and the API drops its producer with the records it still holds.
+A request's event carries a write id and a deadline (half of `GOVX_DIRECTORY_WRITE_TIMEOUT_S` from
+now). The API publishes it without holding the state lock, then waits until its own feed has read
+the event back from `<ns>.directory` and applied it — or not: every reader decides alike, in log
+order, so the answer is the log's verdict (applied; `stale`: another decision on the same version
+came first; `expired`: the broker appended it after the deadline; `absent`: the feed read the log
+past the deadline without finding it; `invalid`). Whatever happens, the answer comes within the
+write timeout, and a write answered 503 `directory.unavailable` can never apply later: a record
+the client library still delivers is past its deadline, and the API drops its producer, with the
+records it still holds, after a timeout (docs/operations.md, "Directory writes and what a 503 means").
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ class BoundedPublisher:
         self._send(events, lambda: handed.append(True))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Drop what is unsent (close the producer at once), then let the publishing thread finish."""
         if self._send is not None:
             self._close()
+        self._executor.shutdown(wait=True, cancel_futures=True)
