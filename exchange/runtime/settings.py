@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     api_max_grant_days: int = Field(default=1826, ge=1, le=3653, description="longest validity window of a grant")
     api_lookups_per_minute: int = Field(default=600, ge=1, le=1_000_000, description="record look-ups per API key")
     api_max_body_bytes: int = Field(default=65536, ge=1024, le=16_777_216, description="largest request body")
+    registry_host: str = Field(default="127.0.0.1", description="schema registry listen address")
+    registry_port: int = Field(default=8081, ge=0, le=65535, description="schema registry port (Confluent's)")
     approval_deadline_days: int = Field(default=10, ge=1, le=365, description="working days to decide")
     partitions: int = Field(default=3, ge=1, le=64, description="partitions of new source topics")
     exchange_group: str = Field(default="govx-exchange", min_length=1, description="worker group id")
