@@ -8,7 +8,8 @@
     ├── BrokerError                 the local Kafka broker cannot be installed or started
     ├── TransportError              the Kafka cluster failed a request        (retriable)
     │   ├── WriteTimeout            a directory write not acknowledged in time (may still land)
-    │   └── WriteUnavailable        a directory write that did not land: 503, nothing applied
+    │   ├── WriteUnavailable        a directory write that did not land: 503, nothing applied
+    │   └── AuthorizationError      the broker refused this principal (ACL / SASL)
     ├── CatalogueError              the catalogue data is inconsistent
     ├── SchemaError                 an Avro schema or datum does not fit
     ├── ApiError                    an HTTP answer other than success, raised from a route
@@ -94,6 +95,15 @@ class WriteUnavailable(TransportError):
     def __init__(self, message: str, *, code: str = "directory.unavailable") -> None:
         super().__init__(message)
         self.code = code
+
+
+class AuthorizationError(TransportError):
+    """The broker refused the principal: a wrong password, or no ACL allows the operation."""
+
+    def __init__(self, principal: str, operation: str, resource: str, detail: str = "") -> None:
+        super().__init__(f"{principal} may not {operation} {resource}" + (f": {detail}" if detail else ""),
+                         retriable=False)
+        self.principal, self.operation, self.resource = principal, operation, resource
 
 
 class CatalogueError(GovxError):

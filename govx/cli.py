@@ -19,6 +19,7 @@ from govx.commands import (
     ids,
     inbox,
     kafka,
+    principals,
     produce,
     registry,
     report,
@@ -45,6 +46,7 @@ app.add_typer(kafka.app, name="kafka")
 app.add_typer(ids.app, name="id")
 app.add_typer(directory.app, name="directory")
 app.add_typer(bench.app, name="bench")
+app.add_typer(principals.app, name="principals")
 app.command(name="exchange")(exchange_worker.exchange)
 app.command(name="produce")(produce.produce)
 app.command(name="consume")(consume.consume)

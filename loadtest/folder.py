@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import ConfigError
 from exchange.kafka.client import Reader
 from exchange.runtime.ledger import read_ledgers
@@ -20,8 +21,8 @@ from loadtest.scrapelog import ScrapeLog, batch_overall, over_time
 REQUIRED = ("ledgers", "grants.json", "dead_letters.jsonl")
 
 
-def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
-    reader = Reader(bootstrap, [topic])
+def read_dead_letters(bootstrap: str, topic: str, security: ClientSecurity = PLAINTEXT) -> list[DeadLetter]:
+    reader = Reader(bootstrap, [topic], security=security)
     try:
         messages = reader.read_to_end(60)
     finally:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from exchange.core import regions
 from exchange.core.catalogue import Catalogue
+from exchange.core.directory import Node
 from exchange.core.topics import Topics
 from exchange.kafka.provision import provision, read_directory
 from exchange.kafka.transport import Transport
@@ -18,19 +19,23 @@ from loadtest.plan import ProducerPlan, SourcePlan
 from loadtest.scenario import Scenario
 
 
-def prepare(transport: Transport, topics: Topics, catalogue: Catalogue, scenario: Scenario, folder: Path) -> None:
-    """Create the namespace's topics and directory, save the grants' terms, and create the inboxes in play."""
+def prepare(transport: Transport, topics: Topics, catalogue: Catalogue, scenario: Scenario,
+            folder: Path) -> list[Node]:
+    """Create the namespace's topics and directory, save the grants' terms, and create the inboxes in
+    play; return the consumer nodes of those inboxes."""
     provision(transport, topics, catalogue, partitions=scenario.partitions)
     view = read_directory(transport, topics, catalogue)
     terms = terms_of(view)
     folder.mkdir(parents=True, exist_ok=True)
     save_terms(terms, folder / "grants.json")
     in_play = receiving(terms, scenario)  # once, not per grant: that made provisioning quadratic in the grants
+    consumers = sorted({g.consumer for g in view.grants.values() if g.id in in_play})
     admin = transport.admin()
     try:
-        admin.ensure_topics(topics.inboxes({g.consumer for g in view.grants.values() if g.id in in_play}))
+        admin.ensure_topics(topics.inboxes(consumers))
     finally:
         admin.close()
+    return consumers
 
 
 def write_plans(scenario: Scenario, folder: Path, start_s: float, steps: tuple[tuple[float, float], ...],

@@ -19,17 +19,19 @@ from rich.console import Console
 from rich.live import Live
 
 from exchange.core.catalogue import Catalogue
+from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.core.topics import Topics
 from exchange.errors import RunError
 from exchange.kafka.admin import Admin, end_offsets
 from exchange.kafka.transport import kafka_transport
 from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters
-from loadtest.namespace import delete_namespace, inbox_topics, prepare, write_plans
+from loadtest.namespace import inbox_topics, write_plans
 from loadtest.output import write_report
 from loadtest.peak import PeakWatch
 from loadtest.processes import Child, Children
 from loadtest.progress import Progress
 from loadtest.report import Report
+from loadtest.run_access import RunAccess
 from loadtest.runinfo import record_run
 from loadtest.scenario import Scenario
 from loadtest.scrape import Samples, scrape
@@ -45,6 +47,8 @@ class RunOptions:
     namespace: str
     keep_topics: bool = False
     live: bool = True
+    security: ClientSecurity = PLAINTEXT  # the run's own (admin) principal on a secure cluster
+    secrets: Path | None = None  # the secrets file `govx principals provision` keeps
 
 
 class Run:
@@ -53,10 +57,12 @@ class Run:
     def __init__(self, options: RunOptions, catalogue: Catalogue, console: Console) -> None:
         self.options, self.catalogue, self.console = options, catalogue, console
         self.topics = Topics(options.namespace)
-        self.transport = kafka_transport(options.bootstrap)
+        self.transport = kafka_transport(options.bootstrap, options.security)
         self.ledgers = options.report_dir / "ledgers"
         self.progress = Progress()
         self.children = Children(child_env(options), options.report_dir / "logs")
+        self.access = RunAccess(options.security, options.secrets, catalogue, self.topics, self.children,
+                                options.report_dir, options.scenario.receivers)
         self.peak = PeakWatch(options.scenario.peak, options.scenario.base_rate) if options.scenario.peak else None
         self.interrupted = False
         self.final = Samples()
@@ -70,7 +76,7 @@ class Run:
             self._stop()
         report = self.report()
         if not self.options.keep_topics:
-            delete_namespace(self.transport, self.topics)
+            self.access.delete(self.transport)
         return report
 
     def _produce(self) -> None:
@@ -92,21 +98,21 @@ class Run:
 
     def _prepare(self) -> None:
         self.progress.phase = "provisioning"
-        prepare(self.transport, self.topics, self.catalogue, self.options.scenario, self.options.report_dir)
+        self.access.prepare(self.transport, self.options.scenario, self.options.report_dir)
 
     def _start(self) -> None:
         scenario, children = self.options.scenario, self.children
         self.progress.phase = "starting processes"
-        receivers = [children.start(f"receiver-{i}", "receiver", ["consume", "--ledger",
+        receivers = [self.access.start(f"receiver-{i}", "receiver", ["consume", "--ledger",
                                     str(self.ledgers / f"receiver-{i}.jsonl")]) for i in range(scenario.receivers)]
         children.wait_ready(receivers)
-        workers = [children.start(f"exchange-{i}", "exchange", ["exchange", "--worker-id", str(i),
+        workers = [self.access.start(f"exchange-{i}", "exchange", ["exchange", "--worker-id", str(i),
                                   "--metrics-port", "0", *scenario.exchange_args()]) for i in range(scenario.workers)]
         children.wait_ready(workers)
         start_s = time.time() + 3.0
         if self.peak is not None:
             self.peak.results.clear()
-        producers = [children.start(f"producer-{i}", "producer", ["produce", "--plan", str(path), "--ledger",
+        producers = [self.access.start(f"producer-{i}", "producer", ["produce", "--plan", str(path), "--ledger",
                                     str(self.ledgers / f"producer-{i}.jsonl")])
                      for i, path in enumerate(self._plans(start_s))]
         children.wait_ready(producers)
@@ -157,8 +163,8 @@ class Run:
         self.progress.phase = "draining"
         deadline = time.monotonic() + timeout_s
         groups = {self.topics.run_exchange_group: self._source_topics(),
-                  self.topics.receivers_group: self._inbox_topics()}
-        admin = Admin(self.options.bootstrap)
+                  **self.access.receiver_groups(self._inbox_topics())}
+        admin = Admin(self.options.bootstrap, security=self.options.security)
         try:
             while not all(_caught_up(admin, self.options.bootstrap, g, t) for g, t in groups.items()):
                 self._refresh()
@@ -182,12 +188,13 @@ class Run:
         self.children.stop(self.children.of("receiver"))
         self.children.stop(self.children.of("exchange"))
         self.children.stop_all()
+        self.access.cleanup()
 
     def report(self) -> Report:
-        dead = read_dead_letters(self.options.bootstrap, self.topics.dlq)
+        dead = read_dead_letters(self.options.bootstrap, self.topics.dlq, self.options.security)
         save_dead_letters(dead, self.options.report_dir / "dead_letters.jsonl")
         record_run(self.options.report_dir, self.options.scenario, self.options.namespace, self.options.bootstrap,
-                   self.final, self.progress.log)
+                   self.final, self.progress.log, self.options.security)
         report = report_from_folder(self.options.report_dir, self.options.scenario.name, interrupted=self.interrupted)
         if self.peak is not None:
             report.details["peak"] = self.peak.summary()
@@ -210,7 +217,7 @@ def _pause(seconds: float) -> None:
 
 
 def _caught_up(admin: Admin, bootstrap: str, group: str, topics: list[str]) -> bool:
-    ends = {part: end for part, end in end_offsets(bootstrap, topics).items() if end > 0}
+    ends = {part: end for part, end in end_offsets(bootstrap, topics, admin.security).items() if end > 0}
     committed = admin.committed(group)
     return all(committed.get(part, 0) >= end for part, end in ends.items())
 

@@ -54,12 +54,12 @@ class Children:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.all: list[Child] = []
 
-    def start(self, name: str, role: str, args: Sequence[str]) -> Child:
+    def start(self, name: str, role: str, args: Sequence[str], env: Mapping[str, str] | None = None) -> Child:
         log = self._log_dir / f"{name}.log"
         with log.open("ab") as stderr:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter running our own CLI
                 [sys.executable, "-m", "govx.cli", *args], stdout=subprocess.PIPE, stderr=stderr,
-                stdin=subprocess.DEVNULL, env=self._env, start_new_session=True)
+                stdin=subprocess.DEVNULL, env={**self._env, **(env or {})}, start_new_session=True)
         child = Child(name, role, process, log)
         self.all.append(child)
         return child

@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import TransportError
 from exchange.kafka.admin import Admin
 from exchange.kafka.broker_layout import kafka_version
@@ -38,15 +39,15 @@ def package_version(name: str) -> str | None:
         return None
 
 
-def versions(bootstrap: str) -> dict[str, Any]:
+def versions(bootstrap: str, security: ClientSecurity = PLAINTEXT) -> dict[str, Any]:
     return {"govx": package_version("govx"), "python": platform.python_version(),
-            "kafka_broker": _broker_version(bootstrap), "kafka_local_broker_pinned": kafka_version(),
+            "kafka_broker": _broker_version(bootstrap, security), "kafka_local_broker_pinned": kafka_version(),
             "clients": {name: package_version(name) for name in CLIENTS}}
 
 
-def _broker_version(bootstrap: str) -> str | None:
+def _broker_version(bootstrap: str, security: ClientSecurity) -> str | None:
     try:
-        admin = Admin(bootstrap, timeout_s=5.0)
+        admin = Admin(bootstrap, timeout_s=5.0, security=security)
     except TransportError:
         return None
     try:
@@ -90,17 +91,18 @@ def performance_settings(scenario: Scenario) -> dict[str, Any]:
             "producer": {"acks": "all", "idempotent": True, "linger_ms": linger}}
 
 
-def run_facts(scenario: Scenario, namespace: str, bootstrap: str) -> dict[str, Any]:
-    return {"namespace": namespace, "bootstrap": bootstrap,
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "versions": versions(bootstrap),
+def run_facts(scenario: Scenario, namespace: str, bootstrap: str,
+              security: ClientSecurity = PLAINTEXT) -> dict[str, Any]:
+    return {"namespace": namespace, "bootstrap": bootstrap, "security": security.protocol,
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "versions": versions(bootstrap, security),
             "machine": machine(), "scenario": scenario_as_run(scenario), "settings": performance_settings(scenario)}
 
 
 def record_run(folder: Path, scenario: Scenario, namespace: str, bootstrap: str, final: Samples,
-               log: ScrapeLog) -> None:
+               log: ScrapeLog, security: ClientSecurity = PLAINTEXT) -> None:
     """Leave in the report folder what the ledgers cannot say: skips, scrapes and the run's facts."""
     skipped = {k: int(v) for k, v in final.by_label("govx_skips_total", "reason").items()}
     (folder / "skipped.json").write_text(json.dumps(skipped), encoding="utf-8")
     log.save(folder / "scrapes.json")
-    facts = run_facts(scenario, namespace, bootstrap)
+    facts = run_facts(scenario, namespace, bootstrap, security)
     (folder / "run.json").write_text(json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

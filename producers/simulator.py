@@ -78,13 +78,15 @@ class Simulator:
                  seed: int, start_s: float, clock_origin: datetime | None = None, bad_share: float = 0.0,
                  faults: Sequence[Fault] = tuple(Fault), ledger: LedgerWriter | None = None,
                  metrics: Metrics | None = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep, pool_size: int = 300) -> None:
+                 sleep: Callable[[float], None] = time.sleep, pool_size: int = 300,
+                 senders: Callable[[str, str], Sink] | None = None) -> None:
         origin = clock_origin or datetime.fromtimestamp(start_s, UTC)
         self._worlds = {d: World(d, catalogue, seed=world_seed(seed, d), clock_origin=origin, pool_size=pool_size)
                         for d in sorted({s.division for s in sources})}
         self._sources = list(sources)
         self._factory = EventFactory(catalogue, topics, random.Random(seed), bad_share=bad_share, faults=faults)
         self._sink, self._ledger, self._metrics = sink, ledger, metrics
+        self._senders = senders  # (division, department) -> that node's own sink, on a secure cluster
         self._start_s, self._clock, self._sleep = start_s, clock, sleep
         self._order = 0
 
@@ -145,8 +147,8 @@ class Simulator:
         intended = self._start_s + at_s
         publication = self._factory.publication(draft, division, datetime.fromtimestamp(intended, UTC))
         event = publication.event
-        self._sink.send(event.topic, event.value, key=event.key, headers=event.headers,
-                        timestamp_ms=event.timestamp_ms)
+        sink = self._sink if self._senders is None else self._senders(division, draft.department)
+        sink.send(event.topic, event.value, key=event.key, headers=event.headers, timestamp_ms=event.timestamp_ms)
         now = self._clock()
         summary.produced += 1
         summary.behind_max_s = max(summary.behind_max_s, now - intended)

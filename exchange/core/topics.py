@@ -56,6 +56,10 @@ class Topics:
     def inbox(self, node: Node) -> str:
         return f"{self.namespace}.dlv.{node.division}.{node.department}"
 
+    def node_group(self, node: Node) -> str:
+        """The prefix of the consumer groups a department node reads its inbox with."""
+        return f"{self.namespace}-{node.division}-{node.department}"
+
     @property
     def dlq(self) -> str:
         return f"{self.namespace}.dlq"

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.errors import TopicAlreadyExistsError
 
+from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.core.topics import TopicSpec
-from exchange.errors import TransportError
-from exchange.kafka.client import Partition, new_consumer, translated
+from exchange.errors import AuthorizationError, TransportError
+from exchange.kafka.client import Partition, auth_config, new_consumer, translated
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,15 @@ def _accepts_connections(bootstrap: str, timeout_s: float) -> bool:
     return False
 
 
-def ping(bootstrap: str, timeout_s: float = 2.0) -> ClusterInfo | None:
-    """Ask the cluster for its metadata; None when nothing answers in time."""
+def ping(bootstrap: str, timeout_s: float = 2.0, security: ClientSecurity = PLAINTEXT) -> ClusterInfo | None:
+    """Ask the cluster for its metadata; None when nothing answers in time. A refused password
+    raises `AuthorizationError`: the cluster is there, but not for this principal."""
     if not _accepts_connections(bootstrap, timeout_s):
         return None
     try:
-        admin = Admin(bootstrap, timeout_s=timeout_s)
+        admin = Admin(bootstrap, timeout_s=timeout_s, security=security)
+    except AuthorizationError:
+        raise
     except TransportError:
         return None
     try:
@@ -58,14 +62,20 @@ def ping(bootstrap: str, timeout_s: float = 2.0) -> ClusterInfo | None:
 class Admin:
     """Topic and group administration."""
 
-    def __init__(self, bootstrap: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(self, bootstrap: str, *, timeout_s: float = 10.0, security: ClientSecurity = PLAINTEXT) -> None:
         self._bootstrap = bootstrap
         self._timeout_ms = int(timeout_s * 1000)
-        with translated(f"connecting to {bootstrap}"):
+        self.security = security
+        with translated(f"connecting to {bootstrap}", security, "connect to", bootstrap):
             self._client = KafkaAdminClient(
                 bootstrap_servers=bootstrap, request_timeout_ms=self._timeout_ms,
-                bootstrap_timeout_ms=self._timeout_ms, client_id="govx-admin",
+                bootstrap_timeout_ms=self._timeout_ms, client_id="govx-admin", **auth_config(bootstrap, security),
             )
+
+    @property
+    def client(self) -> KafkaAdminClient:
+        """The kafka-python admin client, for `exchange.kafka.access` (ACLs, SCRAM credentials)."""
+        return self._client
 
     def describe_cluster(self) -> ClusterInfo:
         with translated("describing the cluster"):
@@ -92,7 +102,7 @@ class Admin:
             request = {spec.name: {"num_partitions": spec.partitions, "replication_factor": -1,
                                    "configs": spec.broker_configs()}}
             try:
-                with translated(f"creating topic {spec.name}"):
+                with translated(f"creating topic {spec.name}", self.security, "create", f"topic {spec.name}"):
                     self._client.create_topics(request, timeout_ms=self._timeout_ms, wait_for_metadata=True)
                 created.append(spec.name)
             except TransportError as exc:
@@ -122,9 +132,9 @@ class Admin:
         self._client.close()
 
 
-def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[Partition, int]:
+def end_offsets(bootstrap: str, topics: Iterable[str], security: ClientSecurity = PLAINTEXT) -> dict[Partition, int]:
     """The current end offset of every partition of `topics` (read_committed: the LSO)."""
-    consumer = new_consumer(bootstrap, group_id=None)
+    consumer = new_consumer(bootstrap, group_id=None, security=security)
     try:
         with translated("reading end offsets"):
             partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from exchange.core.paths import kafka_deploy_dir
+from exchange.core.security import ClientSecurity
 from exchange.errors import BrokerError
-from exchange.kafka import admin
+from exchange.kafka import admin, secure
 from exchange.kafka.broker_layout import (
     BrokerLayout,
     BrokerStatus,
@@ -29,7 +30,7 @@ from exchange.kafka.broker_layout import (
     server_properties,
 )
 
-Ping = Callable[[str, float], admin.ClusterInfo | None]
+Ping = Callable[[str, float, ClientSecurity], admin.ClusterInfo | None]
 __all__ = ["BrokerLayout", "BrokerStatus", "LocalBroker", "kafka_version"]
 
 
@@ -129,12 +130,14 @@ class LocalBroker:
     def _write_config(self) -> None:
         self.layout.home.mkdir(parents=True, exist_ok=True)
         self.layout.config_file.write_text(server_properties(self.layout), encoding="utf-8")
+        self.layout.config_file.chmod(0o600)  # the secure broker's own password is in it
 
     def _format_storage(self, java: str, libs: Path) -> None:
         if (self.layout.storage / "meta.properties").exists():
             return
         command = [java, *self._jvm_options(libs), "kafka.tools.StorageTool", "format",
-                   "-t", cluster_id(), "-c", str(self.layout.config_file)]
+                   "-t", cluster_id(), "-c", str(self.layout.config_file),
+                   *(secure.format_arguments(self.layout) if self.layout.secure else ())]
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
             raise BrokerError(f"formatting Kafka storage failed:\n{(result.stdout + result.stderr)[-3000:]}")
@@ -155,7 +158,7 @@ class LocalBroker:
 
     def _wait_until_ready(self, pid: int | None, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        while self._ping(self.layout.bootstrap, 2.0) is None:
+        while self._ping(self.layout.bootstrap, 2.0, self.layout.admin) is None:
             if pid is not None and _child_exited(pid):
                 self.layout.pid_file.unlink(missing_ok=True)
                 raise BrokerError(f"the Kafka broker exited during start-up; the end of "

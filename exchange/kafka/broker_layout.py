@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exchange.core.paths import kafka_deploy_dir
+from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import BrokerError
+from exchange.kafka import secure
 from exchange.runtime.settings import Settings
 
 
@@ -39,11 +41,23 @@ class BrokerLayout:
     heap: str = "1g"
     java: str = "java"
     maven: str = "mvn"
+    secure: bool = False  # SASL/SCRAM + ACLs: exchange/kafka/secure.py
+    secrets_file: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BrokerLayout:
         return cls(settings.cache_dir, settings.data_dir, settings.kafka_host, settings.kafka_port,
-                   settings.controller_port, settings.kafka_heap)
+                   settings.controller_port, settings.kafka_heap, secure=settings.security == "sasl",
+                   secrets_file=settings.secrets_path)
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.secrets_file or self.data_dir / "secrets.json"
+
+    @property
+    def admin(self) -> ClientSecurity:
+        """How govx administers this broker: as the super user when secure."""
+        return secure.admin_security(self) if self.secure else PLAINTEXT
 
     @property
     def bootstrap(self) -> str:
@@ -51,7 +65,7 @@ class BrokerLayout:
 
     @property
     def home(self) -> Path:
-        return (self.data_dir / "kafka").resolve()
+        return (self.data_dir / ("kafka-secure" if self.secure else "kafka")).resolve()
 
     @property
     def pid_file(self) -> Path:
@@ -91,7 +105,7 @@ class BrokerStatus:
 
 def server_properties(layout: BrokerLayout) -> str:
     """The broker configuration: one combined broker+controller node on loopback."""
-    return "\n".join([
+    lines = [
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.voters=1@{layout.host}:{layout.controller_port}",
@@ -113,7 +127,8 @@ def server_properties(layout: BrokerLayout) -> str:
         "group.initial.rebalance.delay.ms=0",
         "log.cleaner.min.compaction.lag.ms=0",
         "",
-    ])
+    ]
+    return "\n".join(secure.apply_security(lines, layout) if layout.secure else lines)
 
 
 def cluster_id() -> str:

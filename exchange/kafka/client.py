@@ -12,14 +12,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from exchange.core.message import Headers, Message
-from exchange.errors import TransportError
+from exchange.core.security import PLAINTEXT, ClientSecurity
+from exchange.errors import AuthorizationError, TransportError
+from exchange.kafka.refusals import refused
+from exchange.kafka.sasl_probe import verify_credentials
 
 Partition = tuple[str, int]
+TOPIC_AUTHORIZATION_FAILED = 29
 
 
 class GroupMember(Protocol):
@@ -29,13 +33,28 @@ class GroupMember(Protocol):
 
 
 @contextmanager
-def translated(action: str) -> Iterator[None]:
-    """Turn a kafka-python error raised inside the block into a `TransportError`."""
+def translated(action: str, security: ClientSecurity = PLAINTEXT, operation: str = "use",
+               resource: str | None = None) -> Iterator[None]:
+    """Turn a kafka-python error raised inside the block into a `TransportError`; a refusal by the
+    broker (ACL or SASL) into an `AuthorizationError` naming the principal, operation and resource."""
     try:
         yield
     except KafkaError as exc:
+        refusal = refused(exc, security.principal, operation, resource or action)
+        if refusal is not None:
+            raise refusal from exc
         retriable = bool(getattr(exc, "retriable", False))
         raise TransportError(f"{action} failed: {type(exc).__name__}: {exc}", retriable=retriable) from exc
+
+
+def auth_config(bootstrap: str, security: ClientSecurity) -> dict[str, Any]:
+    """kafka-python's settings for `security` (the mapping table is in `exchange.core.security`),
+    after checking its password once (`AuthorizationError` if the broker refuses it)."""
+    if not security.sasl:
+        return {}
+    verify_credentials(bootstrap, security)
+    return {"security_protocol": security.protocol, "sasl_mechanism": security.mechanism,
+            "sasl_plain_username": security.username, "sasl_plain_password": security.password}
 
 
 def _to_message(record: Any) -> Message:
@@ -49,37 +68,71 @@ def _flatten(polled: Mapping[Any, Sequence[Any]]) -> list[Message]:
     return [_to_message(record) for records in polled.values() for record in records]
 
 
-def new_consumer(bootstrap: str, *, group_id: str | None, **extra: Any) -> Any:
+def denied_topics(bootstrap: str, security: ClientSecurity, topics: Iterable[str]) -> list[str]:
+    """Which of `topics` the broker will not describe to this principal (a broker hides whether a
+    topic exists from a principal without Describe on it)."""
+    if not security.sasl:
+        return []
+    with translated("describing topics", security, "describe", "topics"):
+        client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="govx-admin",
+                                  **auth_config(bootstrap, security))
+        try:
+            described = client.describe_topics(sorted(topics))
+        finally:
+            client.close()
+    return [str(topic["name"]) for topic in described if topic["error_code"] == TOPIC_AUTHORIZATION_FAILED]
+
+
+def new_consumer(bootstrap: str, *, group_id: str | None, security: ClientSecurity = PLAINTEXT,
+                 **extra: Any) -> Any:
     config = {"isolation_level": "read_committed", "enable_auto_commit": False, "auto_offset_reset": "earliest",
-              "client_id": "govx", "fetch_max_wait_ms": 50, **extra}
-    with translated(f"connecting a consumer to {bootstrap}"):
+              "client_id": "govx", "fetch_max_wait_ms": 50, **auth_config(bootstrap, security), **extra}
+    with translated(f"connecting a consumer to {bootstrap}", security, "connect to", bootstrap):
         return KafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, **config)
 
 
 class Publisher:
     """An idempotent producer (`acks=all`)."""
 
-    def __init__(self, bootstrap: str, *, linger_ms: int = 5, **extra: Any) -> None:
-        with translated(f"connecting a producer to {bootstrap}"):
+    def __init__(self, bootstrap: str, *, linger_ms: int = 5, security: ClientSecurity = PLAINTEXT,
+                 **extra: Any) -> None:
+        self.security = security
+        self._failure: tuple[str, Exception] | None = None
+        with translated(f"connecting a producer to {bootstrap}", security, "connect to", bootstrap):
             self._producer = KafkaProducer(
                 bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=linger_ms,
-                max_in_flight_requests_per_connection=5, client_id="govx", **extra,
+                max_in_flight_requests_per_connection=5, client_id="govx", **auth_config(bootstrap, security), **extra,
             )
 
     def send(self, topic: str, value: bytes | None, *, key: bytes | None = None,
              headers: Headers | list[tuple[str, bytes]] = (), timestamp_ms: int | None = None) -> None:
-        with translated(f"producing to {topic}"):
-            self._producer.send(topic, value=value, key=key, headers=list(headers), timestamp_ms=timestamp_ms)
+        self._raise_failure()
+        with translated(f"producing to {topic}", self.security, "write", f"topic {topic}"):
+            future = self._producer.send(topic, value=value, key=key, headers=list(headers), timestamp_ms=timestamp_ms)
+        future.add_errback(self._record_failure, topic)
+
+    def _record_failure(self, topic: str, exc: Exception) -> None:
+        """A send that failed after it was queued (e.g. refused by an ACL): raised by the next call."""
+        if self._failure is None:
+            self._failure = (topic, exc)
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None and isinstance(self._failure[1], KafkaError):
+            topic, exc = self._failure
+            self._failure = None
+            with translated(f"producing to {topic}", self.security, "write", f"topic {topic}"):
+                raise exc
 
     def prepare(self, topics: Iterable[str]) -> None:
         """Fetch the metadata of `topics` now, so the first send to each does not wait for it."""
-        with translated("fetching topic metadata"):
-            for topic in topics:
+        for topic in topics:
+            with translated("fetching topic metadata", self.security, "describe", f"topic {topic}"):
                 self._producer.partitions_for(topic)
 
     def flush(self, timeout_s: float | None = None) -> None:
         with translated("flushing the producer"):
             self._producer.flush(timeout=timeout_s)
+        self._raise_failure()
 
     def close(self, timeout_s: float = 10.0) -> None:
         with translated("closing the producer"):
@@ -89,14 +142,21 @@ class Publisher:
 class TransactionalPublisher(Publisher):
     """A transactional producer for read-process-write: outputs and offsets commit together."""
 
-    def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> None:
+    def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000,
+                 security: ClientSecurity = PLAINTEXT) -> None:
         # a short metadata backoff: each first send to a new inbox topic waits for one metadata refresh
-        super().__init__(bootstrap, transactional_id=transactional_id,
+        super().__init__(bootstrap, transactional_id=transactional_id, security=security,
                          transaction_timeout_ms=transaction_timeout_ms, retry_backoff_ms=10)
-        with translated(f"initialising transactions for {transactional_id}"):
-            self._producer.init_transactions()
+        with translated(f"initialising transactions for {transactional_id}", security, "use",
+                        f"transactional id {transactional_id}"):
+            try:
+                self._producer.init_transactions()
+            except KafkaError:
+                self._producer.close(timeout=1)
+                raise
 
     def begin(self) -> None:
+        self._failure = None  # a failed send of an earlier transaction failed (and aborted) that one
         with translated("beginning a transaction"):
             self._producer.begin_transaction()
 
@@ -116,14 +176,16 @@ class TransactionalPublisher(Publisher):
 class Subscriber:
     """A consumer-group member over a topic pattern, committing only through transactions."""
 
-    def __init__(self, bootstrap: str, pattern: str, group_id: str, **extra: Any) -> None:
-        self._consumer = new_consumer(bootstrap, group_id=group_id, **extra)
+    def __init__(self, bootstrap: str, pattern: str, group_id: str, *, security: ClientSecurity = PLAINTEXT,
+                 **extra: Any) -> None:
+        self._consumer = new_consumer(bootstrap, group_id=group_id, security=security, **extra)
+        self._security, self._group = security, group_id
         self._last_timestamp: dict[Partition, int] = {}
         with translated(f"subscribing to {pattern}"):
             self._consumer.subscribe(pattern=pattern)
 
     def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
-        with translated("polling"):
+        with translated("polling", self._security, "read", f"group {self._group} / topics matching a pattern"):
             messages = _flatten(self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records))
         for message in messages:
             self._last_timestamp[(message.topic, message.partition)] = message.timestamp_ms
@@ -171,13 +233,18 @@ class Subscriber:
 class Reader:
     """Reads whole topics without a group: for views rebuilt from Kafka (directory, records)."""
 
-    def __init__(self, bootstrap: str, topics: Sequence[str], *, from_end: bool = False) -> None:
-        self._consumer = new_consumer(bootstrap, group_id=None)
-        with translated(f"assigning {', '.join(topics)}"):
+    def __init__(self, bootstrap: str, topics: Sequence[str], *, from_end: bool = False,
+                 security: ClientSecurity = PLAINTEXT) -> None:
+        self._consumer = new_consumer(bootstrap, group_id=None, security=security)
+        self._security, self._what = security, f"topic {', '.join(topics)}"
+        with translated(f"assigning {', '.join(topics)}", security, "read", self._what):
             parts = [TopicPartition(t, p) for t in topics for p in self._consumer.partitions_for_topic(t) or ()]
         missing = set(topics) - {tp.topic for tp in parts}
         if missing:
             self._consumer.close(autocommit=False)
+            denied = denied_topics(bootstrap, security, missing)
+            if denied:
+                raise AuthorizationError(security.principal, "read", f"topic {', '.join(denied)}")
             raise TransportError(f"topic(s) {', '.join(sorted(missing))} do not exist", retriable=True)
         with translated(f"assigning {', '.join(topics)}"):
             self._consumer.assign(parts)
@@ -188,7 +255,7 @@ class Reader:
         self._partitions = parts
 
     def poll(self, timeout_ms: int, max_records: int = 2000) -> list[Message]:
-        with translated("reading"):
+        with translated("reading", self._security, "read", self._what):
             return _flatten(self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records))
 
     def caught_up(self) -> bool:

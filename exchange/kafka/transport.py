@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from exchange.core.message import Headers, Message
+from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.core.topics import TopicSpec
 from exchange.errors import TransportError
 from exchange.kafka.admin import Admin
@@ -87,30 +88,33 @@ class Transport(Protocol):
 
 
 class KafkaPythonTransport:
-    """The transport on kafka-python (the design card's client)."""
+    """The transport on kafka-python (the design card's client); every client it builds
+    authenticates as `security` (a `ClientSecurity` any other client library can take too)."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, security: ClientSecurity = PLAINTEXT) -> None:
         self.bootstrap = bootstrap
+        self.security = security
 
     def admin(self) -> AdminClient:
-        return Admin(self.bootstrap)
+        return Admin(self.bootstrap, security=self.security)
 
     def producer(self, *, linger_ms: int = 5) -> Producer:
-        return Publisher(self.bootstrap, linger_ms=linger_ms)
+        return Publisher(self.bootstrap, linger_ms=linger_ms, security=self.security)
 
     def transactional(self, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> TransactionalProducer:
-        return TransactionalPublisher(self.bootstrap, transactional_id, transaction_timeout_ms=transaction_timeout_ms)
+        return TransactionalPublisher(self.bootstrap, transactional_id, transaction_timeout_ms=transaction_timeout_ms,
+                                      security=self.security)
 
     def subscriber(self, pattern: str, group: str, **tuning: Any) -> GroupConsumer:
-        return Subscriber(self.bootstrap, pattern, group, **tuning)
+        return Subscriber(self.bootstrap, pattern, group, security=self.security, **tuning)
 
     def reader(self, topics: Sequence[str], *, from_end: bool = False) -> TopicReader:
-        return Reader(self.bootstrap, topics, from_end=from_end)
+        return Reader(self.bootstrap, topics, from_end=from_end, security=self.security)
 
 
-def kafka_transport(bootstrap: str) -> Transport:
-    """The transport a process uses for `bootstrap`."""
-    return KafkaPythonTransport(bootstrap)
+def kafka_transport(bootstrap: str, security: ClientSecurity = PLAINTEXT) -> Transport:
+    """The transport a process uses for `bootstrap`, authenticating as `security`."""
+    return KafkaPythonTransport(bootstrap, security)
 
 
 class Closable(Protocol):

@@ -8,11 +8,26 @@ uses exactly these names; `docs/operations.md` explains each.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from exchange.errors import AuthorizationError
 
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 BATCH_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 BATCH_SIZE_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000)
+
+
+@contextmanager
+def counting_refusals(metrics: Metrics) -> Iterator[None]:
+    """Count an `AuthorizationError` raised in the block by its operation, and let it through."""
+    try:
+        yield
+    except AuthorizationError as refusal:
+        metrics.authorization_failures.labels(refusal.operation).inc()
+        raise
 
 
 class Metrics:
@@ -47,6 +62,9 @@ class Metrics:
             "govx_batch_size_events", "Events per exchange batch.", buckets=BATCH_SIZE_BUCKETS, registry=registry)
         self.transactions = Counter(
             "govx_transactions_total", "Exchange transactions, by result.", ["result"], registry=registry)
+        self.authorization_failures = Counter(
+            "govx_authorization_failures_total", "Requests the broker refused this principal (wrong password or "
+            "no ACL), by operation.", ["operation"], registry=registry)
         self.lag_records = Gauge(
             "govx_consumer_lag_records", "Records not yet consumed, per consumer group and topic.",
             ["group", "topic"], registry=registry)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     approval_deadline_days: int = Field(default=10, ge=1, le=365, description="working days to decide")
     partitions: int = Field(default=3, ge=1, le=64, description="partitions of new source topics")
     exchange_group: str = Field(default="govx-exchange", min_length=1, description="worker group id")
+    security: Literal["plaintext", "sasl"] = Field(
+        default="plaintext", description="plaintext, or sasl: SASL/SCRAM-SHA-512 with ACLs (`govx kafka up --secure`)")
+    principal: str | None = Field(default=None, description="SCRAM user this process authenticates as (sasl)")
+    sasl_mechanism: Literal["SCRAM-SHA-512", "PLAIN"] = Field(
+        default="SCRAM-SHA-512", description="SCRAM-SHA-512; PLAIN only for the compose cluster's internal listener")
+    sasl_password: str | None = Field(default=None, repr=False,
+                                      description="its password; default: looked up in the secrets file")
+    secrets_file: Path | None = Field(default=None, description="SCRAM passwords (default <data dir>/secrets.json)")
 
     def model_post_init(self, __context: Any) -> None:
         unknown = unknown_keys(os.environ)
@@ -69,6 +77,11 @@ class Settings(BaseSettings):
     def bootstrap(self) -> str:
         """The bootstrap servers to use: the configured ones, else the local broker."""
         return self.bootstrap_servers or f"{self.kafka_host}:{self.kafka_port}"
+
+    @property
+    def secrets_path(self) -> Path:
+        """Where the SCRAM passwords of the secure broker's principals are kept (mode 0600)."""
+        return self.secrets_file or self.data_dir / "secrets.json"
 
     @property
     def controller_port(self) -> int:

@@ -22,6 +22,7 @@ from exchange.core.topics import Topics
 from exchange.errors import ConfigError
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.metrics import Metrics
+from exchange.runtime.secrets import client_security
 from exchange.runtime.service import configure_logging
 from exchange.runtime.settings import load_settings
 
@@ -41,7 +42,8 @@ def api(
     keys = Keys.load(settings.api_keys_file)
     catalogue = load_catalogue()
     topics = Topics(settings.topic_namespace)
-    link = KafkaLink(kafka_transport(settings.bootstrap), topics)
+    security = client_security(settings)  # GOVX_PRINCIPAL=govx-api on a secure cluster
+    link = KafkaLink(kafka_transport(settings.bootstrap, security), topics)
     limits = Limits(write_timeout_s=settings.directory_write_timeout_s, max_grant_days=settings.api_max_grant_days,
                     deadline_days=settings.approval_deadline_days,
                     lookups_per_minute=settings.api_lookups_per_minute, max_body_bytes=settings.api_max_body_bytes)

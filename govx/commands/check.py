@@ -27,9 +27,10 @@ from exchange.core.directory_view import DirectoryView
 from exchange.core.message import Message
 from exchange.core.rules import Rules
 from exchange.core.topics import Topics
-from exchange.errors import ConfigError
+from exchange.errors import ConfigError, InvalidValueError
 from exchange.kafka.provision import read_directory
 from exchange.kafka.transport import Transport, kafka_transport
+from exchange.runtime.secrets import client_security
 from exchange.runtime.settings import load_settings
 from govx.commands.check_output import as_json, print_table, write_junit
 
@@ -52,7 +53,7 @@ def check(
         exchange = _exchange(_catalogue_view(catalogue), topics)
         messages = list(_from_files(file))
     else:
-        transport = kafka_transport(settings.bootstrap)
+        transport = kafka_transport(settings.bootstrap, client_security(settings))
         exchange = _exchange(read_directory(transport, topics, catalogue), topics)
         messages = [(where_of(m), m) for m in _from_topics(transport, topics, catalogue, resource, timeout)]
     mine = [(where, m) for where, m in messages if source is None or dict(m.headers).get("ce_source") == source]
@@ -70,7 +71,7 @@ def check(
 def _source_of(node: str) -> bytes:
     try:
         parsed = Node.parse(node)
-    except ValueError as exc:
+    except InvalidValueError as exc:
         raise ConfigError(f"--node: {exc}") from exc
     return f"/{parsed.division}/{parsed.department}".encode()
 

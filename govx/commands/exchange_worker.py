@@ -7,6 +7,8 @@ import os
 import typer
 
 from exchange.kafka.transport import kafka_transport
+from exchange.runtime.metrics import counting_refusals
+from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import load_settings
 from exchange.worker import Worker, WorkerConfig
@@ -34,7 +36,8 @@ def exchange(
     stop = stop_on_signals()
     port = settings.metrics_port if metrics_port is None else metrics_port
     with metrics_server(settings.metrics_host, port) as (metrics, bound):
-        worker = Worker(config, metrics, kafka_transport(settings.bootstrap))
-        worker.run(stop, lambda: announce_ready(role="exchange", worker_id=worker_id, metrics_port=bound,
-                                                pid=os.getpid()))
+        worker = Worker(config, metrics, kafka_transport(settings.bootstrap, client_security(settings)))
+        with counting_refusals(metrics):  # a refused password or ACL stops the worker, counted first
+            worker.run(stop, lambda: announce_ready(role="exchange", worker_id=worker_id, metrics_port=bound,
+                                                    pid=os.getpid()))
     return 0

@@ -14,11 +14,13 @@ from exchange.core.codec import SchemaRegistry
 from exchange.core.directory import Node
 from exchange.core.inbox import describe, needs_schemas
 from exchange.core.message import Message
+from exchange.core.security import node_principal
 from exchange.core.topics import Topics
-from exchange.errors import ConfigError
+from exchange.errors import ConfigError, InvalidValueError
 from exchange.kafka.provision import read_directory
 from exchange.kafka.schema_feed import load_published
 from exchange.kafka.transport import kafka_transport
+from exchange.runtime.secrets import client_security
 from exchange.runtime.settings import load_settings
 
 console = Console()
@@ -36,9 +38,10 @@ def inbox(
     topics = Topics(settings.topic_namespace)
     try:
         consumer = Node.parse(node)
-    except ValueError as exc:
+    except InvalidValueError as exc:
         raise ConfigError(f"--node: {exc}") from exc
-    registry, transport = SchemaRegistry(), kafka_transport(settings.bootstrap)
+    principal = node_principal(consumer) if settings.security == "sasl" else None
+    registry, transport = SchemaRegistry(), kafka_transport(settings.bootstrap, client_security(settings, principal))
     load_published(transport.reader([topics.schemas]), registry)
     catalogue = load_catalogue()
     grants = read_directory(transport, topics, catalogue).grants

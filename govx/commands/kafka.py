@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import typer
 from rich.console import Console
 
@@ -12,14 +14,22 @@ app = typer.Typer(help="Manage the local single-node Kafka broker (KRaft).", no_
 console = Console()
 
 
-def _broker() -> LocalBroker:
-    return LocalBroker(BrokerLayout.from_settings(load_settings()))
+SECURE = typer.Option(False, "--secure", help="the SASL/SCRAM broker with ACLs (also: GOVX_SECURITY=sasl)")
+
+
+def _broker(secure: bool = False) -> LocalBroker:
+    layout = BrokerLayout.from_settings(load_settings())
+    return LocalBroker(replace(layout, secure=True) if secure else layout)
 
 
 @app.command()
-def up(timeout: float = typer.Option(120.0, help="seconds to wait for the broker to answer")) -> int:
-    """Install (first time), start and wait for the broker. Harmless when it already runs."""
-    broker = _broker()
+def up(timeout: float = typer.Option(120.0, help="seconds to wait for the broker to answer"),
+       secure: bool = SECURE) -> int:
+    """Install (first time), start and wait for the broker. Harmless when it already runs.
+
+    --secure starts it with a SASL/SCRAM-SHA-512 listener, the StandardAuthorizer and no access
+    without an ACL; then `govx principals provision` creates the departments' principals."""
+    broker = _broker(secure)
     was_running = broker.status().running
     with console.status(f"starting Kafka {broker.version} at {broker.layout.bootstrap}"):
         status = broker.up(timeout_s=timeout)
@@ -28,17 +38,17 @@ def up(timeout: float = typer.Option(120.0, help="seconds to wait for the broker
 
 
 @app.command()
-def down() -> int:
+def down(secure: bool = SECURE) -> int:
     """Stop the broker by its pid. Safe to call when it is not running."""
-    broker = _broker()
+    broker = _broker(secure)
     stopped = broker.down()
     console.print("stopped the broker" if stopped else "the broker was not running")
     return 0
 
 
 @app.command()
-def status() -> int:
+def status(secure: bool = SECURE) -> int:
     """Say whether the broker runs and where; exit status 0 when it runs, 1 when not."""
-    current = _broker().status()
+    current = _broker(secure).status()
     console.print(current.describe())
     return 0 if current.running else 1

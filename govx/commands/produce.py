@@ -11,13 +11,19 @@ import typer
 from rich.console import Console
 
 from exchange.core import regions
-from exchange.core.catalogue import load_catalogue
+from exchange.core.access import catalogue_nodes
+from exchange.core.catalogue import Catalogue, load_catalogue
+from exchange.core.directory import Node
+from exchange.core.security import node_principal
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
 from exchange.kafka.client import Publisher
+from exchange.kafka.node_publishers import NodePublishers
 from exchange.runtime.ledger import LedgerWriter
+from exchange.runtime.metrics import counting_refusals
+from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
-from exchange.runtime.settings import load_settings
+from exchange.runtime.settings import Settings, load_settings
 from loadtest.plan import ProducerPlan, SourcePlan
 from producers.faults import Fault
 from producers.simulator import Simulator
@@ -43,6 +49,18 @@ def _plan_from_options(nodes: list[str], departments: list[str], rate: float, du
     return ProducerPlan(tuple(sources), duration, time.time() + 0.5, seed, ramp_s=ramp, bad_share=bad_share)
 
 
+def _node_publishers(settings: Settings, catalogue: Catalogue, topics: Topics, plan: ProducerPlan) -> NodePublishers:
+    """Secure cluster: a producer per node of the plan's divisions, each as its own principal,
+    connected and with its topics' metadata fetched before the start."""
+    divisions = {source.division for source in plan.sources}
+    publishers = NodePublishers(settings.bootstrap, lambda node: client_security(settings, node_principal(node)),
+                                Node(plan.sources[0].division, plan.sources[0].department))
+    provided = {node: [topics.source(r.id) for r in catalogue.resources.values() if node.department in r.providers]
+                for node in catalogue_nodes(catalogue.departments.values()) if node.division in divisions}
+    publishers.connect({node: names for node, names in provided.items() if names})
+    return publishers
+
+
 def produce(
     node: list[str] = typer.Option(["440106"], help="division code of a producing node (repeat for several)"),
     department: list[str] = typer.Option([], help="department code (repeat); default: all that originate events"),
@@ -63,15 +81,18 @@ def produce(
     stop = stop_on_signals()
     catalogue, topics = load_catalogue(), Topics(settings.topic_namespace)
     writer = LedgerWriter(ledger) if ledger else None
-    publisher = Publisher(settings.bootstrap, linger_ms=10)
+    secure = settings.security == "sasl"
+    publisher = _node_publishers(settings, catalogue, topics, run_plan) if secure \
+        else Publisher(settings.bootstrap, linger_ms=10)
     origin = datetime.fromisoformat(run_plan.clock_origin) if run_plan.clock_origin else None
     faults = [Fault(f) for f in run_plan.faults] or list(Fault)
     try:
-        with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
+        with metrics_server(settings.metrics_host, metrics_port) as (metrics, port), counting_refusals(metrics):
             simulator = Simulator(catalogue, topics, publisher,
                                   run_plan.simulator_sources(), seed=run_plan.seed, start_s=run_plan.start_s,
                                   clock_origin=origin, bad_share=run_plan.bad_share, faults=faults, ledger=writer,
-                                  metrics=metrics, pool_size=run_plan.pool_size)
+                                  metrics=metrics, pool_size=run_plan.pool_size,
+                                  senders=publisher if isinstance(publisher, NodePublishers) else None)
             publisher.prepare(topics.source(resource) for resource in catalogue.resources)
             if plan is None:
                 simulator.start_at(time.time() + 0.2)

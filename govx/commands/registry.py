@@ -15,6 +15,7 @@ from exchange.core.catalogue import load_catalogue
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
 from exchange.kafka.transport import kafka_transport
+from exchange.runtime.secrets import client_security
 from exchange.runtime.service import configure_logging
 from exchange.runtime.settings import load_settings
 
@@ -34,7 +35,7 @@ def registry(
                           "(`govx api-keys --out FILE --all` writes one)")
     keys = Keys.load(settings.api_keys_file)
     topics, departments = Topics(settings.topic_namespace), load_catalogue().departments
-    feed = RegistryFeed(kafka_transport(settings.bootstrap), topics, departments)
+    feed = RegistryFeed(kafka_transport(settings.bootstrap, client_security(settings)), topics, departments)
     feed.start()
     listen_host = host or settings.registry_host
     listen_port = settings.registry_port if port is None else port

@@ -12,6 +12,7 @@ from rich.console import Console
 from exchange.core.catalogue import load_catalogue
 from exchange.kafka.admin import ping
 from exchange.kafka.broker import BrokerLayout, LocalBroker
+from exchange.runtime.secrets import admin_security
 from exchange.runtime.settings import Settings, load_settings
 from govx.commands.report import judge
 from loadtest.compare import Thresholds
@@ -25,9 +26,12 @@ console = Console()
 def _broker(settings: Settings) -> str:
     """The configured cluster; else a broker already answering at the local address; else the local
     broker, started here."""
-    if settings.bootstrap_servers or ping(settings.bootstrap, 2.0) is not None:
+    if settings.bootstrap_servers:
         return settings.bootstrap
-    broker = LocalBroker(BrokerLayout.from_settings(settings))
+    layout = BrokerLayout.from_settings(settings)  # secure with GOVX_SECURITY=sasl; its admin password ensured
+    if ping(settings.bootstrap, 2.0, layout.admin) is not None:
+        return settings.bootstrap
+    broker = LocalBroker(layout)
     if not broker.status().running:
         with console.status(f"starting the local Kafka {broker.version} broker"):
             broker.up()
@@ -58,7 +62,8 @@ def run(
         chosen = chosen.with_duration(duration)
     run_id = f"run-{chosen.name}-{time.strftime('%Y%m%d-%H%M%S')}"[:41]
     folder = report or Path("reports") / run_id
-    options = RunOptions(chosen, folder, _broker(settings), run_id, keep_topics=keep_topics, live=live)
+    options = RunOptions(chosen, folder, _broker(settings), run_id, keep_topics=keep_topics, live=live,
+                         security=admin_security(settings), secrets=settings.secrets_path)
     console.print(f"[bold]{chosen.name}[/]: {chosen.headline}  →  {folder}", highlight=False, soft_wrap=True)
     result = Run(options, catalogue, console).execute()
     console.print()

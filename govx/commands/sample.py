@@ -13,7 +13,7 @@ from exchange.core.capture import to_json
 from exchange.core.catalogue import load_catalogue
 from exchange.core.codec import framed_id
 from exchange.core.directory import Node
-from exchange.errors import ConfigError, FramingError
+from exchange.errors import ConfigError, FramingError, InvalidValueError
 from producers.faults import EXPECTED_REASON, Fault
 from producers.sample import sample as make_sample
 
@@ -37,7 +37,7 @@ def sample(
     try:
         made = make_sample(load_catalogue(), resource, Node.parse(node), at=datetime.now(UTC), seed=seed,
                                   bad=fault)
-    except ValueError as exc:
+    except (ValueError, InvalidValueError) as exc:
         raise ConfigError(str(exc)) from exc
     message = made.publication.event.as_message()
     document = to_json(message, schema_id=_schema_id(message.value), record=made.record,

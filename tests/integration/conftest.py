@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from exchange.core.catalogue import Catalogue, load_catalogue
+from exchange.core.security import ClientSecurity
 from exchange.core.topics import Topics
 from exchange.kafka.admin import ping
 from exchange.kafka.broker import BrokerLayout, LocalBroker
@@ -56,3 +59,31 @@ def topics() -> Topics:
 def env_without_govx() -> dict[str, str]:
     """The process environment without GOVX_ variables, for subprocesses configured explicitly."""
     return {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_")}
+
+
+@dataclass(frozen=True)
+class SecureCluster:
+    """The secure broker of the test session: SASL/SCRAM with ACLs, next to the plaintext one."""
+
+    bootstrap: str
+    secrets: Path
+    admin: ClientSecurity
+    env: dict[str, str]  # GOVX_ settings for a govx subprocess on it
+
+
+@pytest.fixture(scope="session")
+def secure_cluster(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureCluster]:
+    """A secure broker on the two ports after the plaintext broker's (GOVX_KAFKA_PORT+2, +3), with its
+    own storage and secrets file; started for the first test that asks, stopped after the session."""
+    data = tmp_path_factory.mktemp("secure-broker")
+    layout = BrokerLayout(settings.cache_dir, data, settings.kafka_host, settings.kafka_port + 2,
+                          settings.kafka_port + 3, secure=True, secrets_file=data / "secrets.json")
+    broker = LocalBroker(layout)
+    broker.up()
+    env = {"GOVX_SECURITY": "sasl", "GOVX_BOOTSTRAP_SERVERS": layout.bootstrap,
+           "GOVX_SECRETS_FILE": str(data / "secrets.json"), "GOVX_DATA_DIR": str(data),
+           "GOVX_CACHE_DIR": str(settings.cache_dir)}
+    try:
+        yield SecureCluster(layout.bootstrap, data / "secrets.json", layout.admin, env)
+    finally:
+        broker.down()

@@ -509,9 +509,9 @@ def test_compose_runs_a_three_node_kraft_cluster() -> None:
         assert env["KAFKA_NODE_ID"] == name.removeprefix("kafka-")
         assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
         assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == voters
-        assert "PLAINTEXT://:9092" in env["KAFKA_LISTENERS"]
+        assert "CLIENT://:9092" in env["KAFKA_LISTENERS"]
         assert "CONTROLLER://:9093" in env["KAFKA_LISTENERS"]
-        assert f"PLAINTEXT://{name}:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+        assert f"CLIENT://{name}:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
         for key in ("KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
                     "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
                     "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR"):
@@ -544,13 +544,59 @@ def test_compose_runs_the_govx_services() -> None:
     assert services["api"]["depends_on"]["keys"]["condition"] == "service_completed_successfully"
     for name, service in services.items():
         env = service["environment"]
-        assert env["GOVX_BOOTSTRAP_SERVERS"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092", name
+        internal = name in ADMIN_SERVICES  # the super user, on the brokers' INTERNAL listener
+        assert env["GOVX_BOOTSTRAP_SERVERS"] == ("kafka-1:9094,kafka-2:9094,kafka-3:9094" if internal
+                                                 else "kafka-1:9092,kafka-2:9092,kafka-3:9092"), name
         assert env["GOVX_METRICS_HOST"] == "0.0.0.0", name  # noqa: S104 - the container's listen address
         assert str(env["GOVX_METRICS_PORT"]) == "9464", name
-        if name not in ("seed", "keys"):
+        if name not in ("seed", "keys", *ADMIN_SERVICES):
             assert service["depends_on"]["seed"]["condition"] == "service_completed_successfully", name
     assert services["api"]["environment"]["GOVX_API_HOST"] == "0.0.0.0"  # noqa: S104
     assert str(services["api"]["environment"]["GOVX_API_PORT"]) == "8000"
+
+
+ADMIN_SERVICES = ("principals", "seed")
+
+
+def test_compose_brokers_authenticate_and_authorise_every_client() -> None:
+    """SASL on every listener, SCRAM-SHA-512 for clients, the StandardAuthorizer denying by default,
+    and only the broker's and the admin's principals as super users; no password in the file."""
+    for name, service in compose()["services"].items():
+        if not name.startswith("kafka-"):
+            continue
+        env = {key: str(value) for key, value in service["environment"].items()}
+        protocols = dict(item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+        listeners = {item.split("://")[0] for item in env["KAFKA_LISTENERS"].split(",")}
+        assert listeners <= set(protocols) and set(protocols.values()) == {"SASL_PLAINTEXT"}, name
+        assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512", name
+        assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+        assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false", name
+        assert env["KAFKA_SUPER_USERS"] == "User:govx-broker;User:govx-admin", name
+        assert env["KAFKA_INTER_BROKER_LISTENER_NAME"] == "INTERNAL", name
+        passwords = re.findall(r'password="([^"]*)"', env["KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG"])
+        assert passwords and all(p.startswith("${KAFKA_") for p in passwords), f"{name}: passwords from variables"
+
+
+def test_compose_govx_services_authenticate_as_their_own_principals() -> None:
+    services = _govx_services()
+    for name, service in services.items():
+        env = {key: str(value) for key, value in service["environment"].items()}
+        assert env["GOVX_SECURITY"] == "sasl", name
+        if name in ADMIN_SERVICES:
+            assert env["GOVX_PRINCIPAL"] == "govx-admin" and service["restart"] == "no", name
+            assert env["GOVX_SASL_PASSWORD"].startswith("${KAFKA_ADMIN_PASSWORD"), name
+        else:
+            assert env.get("GOVX_PRINCIPAL") != "govx-admin", f"{name}: the super user is for one-shot administration"
+            assert "GOVX_SASL_PASSWORD" not in env, name
+    assert services["exchange-0"]["environment"]["GOVX_PRINCIPAL"] == "govx-exchange"
+    assert services["exchange-1"]["environment"]["GOVX_PRINCIPAL"] == "govx-exchange"
+    assert services["api"]["environment"]["GOVX_PRINCIPAL"] == "govx-api"
+    assert "--node" in services["receivers"]["command"], "a receiver reads as department nodes"
+    assert services["principals"]["command"] == ["principals", "provision"]
+    assert "secrets:/secrets" in services["principals"]["volumes"]
+    assert services["seed"]["depends_on"]["principals"]["condition"] == "service_completed_successfully"
+    for name in ("exchange-0", "exchange-1", "api", "receivers", "producers"):
+        assert "secrets:/secrets:ro" in services[name]["volumes"], name
 
 
 def test_compose_runs_only_existing_govx_commands() -> None:

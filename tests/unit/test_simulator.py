@@ -97,3 +97,22 @@ def test_a_share_of_events_is_deliberately_bad_and_tagged(catalogue: Catalogue) 
     bad = sum(count for tag, count in tags.items() if tag)
     assert 0.18 < bad / len(sink.sent) < 0.32
     assert {tag for tag in tags if tag} == {fault.value for fault in Fault}
+
+
+def test_with_senders_each_event_goes_out_as_the_node_that_published_it(catalogue: Catalogue) -> None:
+    """On a secure cluster each node publishes as itself; a wrong-source event still goes out as the
+    provider that really sent it (the lie is in its ce_source, which the exchange dead-letters)."""
+    time, sinks = VirtualTime(1_800_000_000.0), dict[tuple[str, str], ListSink]()
+    plan = [Source("440106", d, RateProfile.build(2.0, 10)) for d in ("weijian", "gongan", "scjg")]
+    Simulator(catalogue, Topics(), ListSink(), plan, seed=1, start_s=time.now, clock_origin=ORIGIN, bad_share=0.3,
+              faults=[Fault.WRONG_SOURCE], clock=time.clock, sleep=time.sleep, pool_size=120,
+              senders=lambda division, department: sinks.setdefault((division, department), ListSink())).run()
+    assert len(sinks) >= 3
+    lied = 0
+    for (division, department), sink in sinks.items():
+        for topic, *_, headers, _ in sink.sent:
+            resource = topic.removeprefix("gov.src.")
+            assert department in catalogue.resources[resource].providers, (department, resource)
+            source = dict(headers)["ce_source"].decode()
+            lied += source != f"/{division}/{department}"
+    assert lied > 0
