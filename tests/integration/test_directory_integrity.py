@@ -303,11 +303,11 @@ def test_masked_subject_lookups_and_existence_probes_get_nothing(
             assert approved.status_code == 200, approved.text
             _, person = deaths.send()
             app_state: ApiState = client.app.state.govx  # type: ignore[attr-defined]
-            until(lambda: app_state.store.get("death_certificate", person) is not None, 30, "the record stored")
+            until(lambda: app_state.store.get("death_certificate", person) is not None, 60, "the record stored")
             masked = client.get(f"/v1/records/death_certificate/{person}", headers=EDUCATION_KEY)
             assert masked.status_code == 403 and masked.json()["error"]["code"] == "lookup.masked_subject"
             far = send_death(deaths, "441802")  # 清城区: outside 440106/renshe's own-and-below grant
-            until(lambda: app_state.store.get("death_certificate", far) is not None, 30, "the far record stored")
+            until(lambda: app_state.store.get("death_certificate", far) is not None, 60, "the far record stored")
             absent = citizen_id("441802", 997)
             assert app_state.store.get("death_certificate", absent) is None
             probes = [client.get(f"/v1/records/death_certificate/{key}", headers=SOCIAL_KEY) for key in (far, absent)]
@@ -317,7 +317,7 @@ def test_masked_subject_lookups_and_existence_probes_get_nothing(
             assert probes[0].json()["error"]["code"] == probes[1].json()["error"]["code"]
             found = client.get(f"/v1/records/death_certificate/{person}", headers=SOCIAL_KEY)
             assert found.status_code == 200, found.text
-            usage = read_until(bootstrap, topics.audit, lambda m: any(lookups(m)), 30)
+            usage = read_until(bootstrap, topics.audit, lambda m: any(lookups(m)), 60)
             [record] = lookups(usage)
             assert record["caller"] == "440106/renshe" and record["grant"] == GRANT
     finally:
