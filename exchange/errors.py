@@ -7,6 +7,8 @@
     │   └── UnknownDivisionError    a six-digit code the division table lacks
     ├── BrokerError                 the local Kafka broker cannot be installed or started
     ├── TransportError              the Kafka cluster failed a request        (retriable)
+    │   ├── WriteTimeout            a directory write not acknowledged in time (may still land)
+    │   ├── WriteUnavailable        a directory write that did not land: 503, nothing applied
     │   └── AuthorizationError      the broker refused this principal (ACL / SASL)
     │   └── TransactionBroken       the transactional producer must be rebuilt (retriable)
     ├── CatalogueError              the catalogue data is inconsistent
@@ -68,9 +70,9 @@ class UnknownDivisionError(InvalidValueError):
 class ApiError(GovxError):
     """An HTTP answer other than success, raised from a route."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
 class BrokerError(GovxError):
@@ -83,6 +85,20 @@ class TransportError(GovxError):
     def __init__(self, message: str, *, retriable: bool = True) -> None:
         super().__init__(message)
         self.retriable = retriable
+
+
+class WriteTimeout(TransportError):
+    """The broker did not acknowledge a directory write in time; it may still append it before the deadline."""
+
+    maybe_sent = True
+
+
+class WriteUnavailable(TransportError):
+    """A directory write the broker did not take within the bound: nothing of it applies."""
+
+    def __init__(self, message: str, *, code: str = "directory.unavailable") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class AuthorizationError(TransportError):

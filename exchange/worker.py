@@ -28,6 +28,7 @@ from exchange.core.rules import Rules
 from exchange.core.topics import Topics
 from exchange.errors import DirectoryError, InvalidEvent, TransportError
 from exchange.kafka.directory_feed import DirectoryFeed
+from exchange.kafka.directory_guard import dead_letter_once
 from exchange.kafka.inboxes import Inboxes
 from exchange.kafka.schema_feed import SchemaPublisher
 from exchange.kafka.transport import Partition, TransactionalProducer, Transport, closed_after
@@ -131,8 +132,7 @@ class Worker:
                 transport.reader([self.topics.directory]), self.view, on_invalid=self._dead_letter_directory_event,
                 on_event=lambda event: self.metrics.directory_events.labels(event.type).inc())))
             self._recompile(self.feed.catch_up())
-            if config.worker_id == "0":  # the directory guard: its alert needs the series from the start
-                self.metrics.dead_letters.labels("directory", "directory.invalid")
+            self.metrics.dead_letters.labels("directory", "directory.invalid")  # the alert needs the series
             self.transactions = opening.enter_context(closed_after(Transactions(
                 transport, f"{config.group}-{config.worker_id}", self.metrics,
                 transaction_timeout_ms=config.transaction_timeout_ms, give_up_s=config.give_up_s)))
@@ -202,15 +202,11 @@ class Worker:
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_events.observe(len(batch))
 
-
     def _dead_letter_directory_event(self, message: Message, error: DirectoryError) -> None:
-        """Skip a malformed directory event; worker 0 (the directory guard) dead-letters and counts it once."""
+        """Skip a bad directory event; whichever worker is first dead-letters (and counts) it, once."""
         log.error("skipping invalid directory event at offset %d: %s", message.offset, error)
-        if self.config.worker_id != "0":
-            return
-        self.metrics.dead_letters.labels("directory", "directory.invalid").inc()
-        headers = dead_letter_headers(message, InvalidEvent(str(error), reason="directory.invalid"))
-        self.control.send(self.topics.dlq, message.value, key=message.key, headers=headers)
-        self.control.flush()
+        invalid = InvalidEvent(f"{error.code}: {error}", reason="directory.invalid")
+        if dead_letter_once(self.transport, self.config.group, self.topics.dlq, message, invalid):
+            self.metrics.dead_letters.labels("directory", "directory.invalid").inc()
 
 

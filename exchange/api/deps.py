@@ -20,7 +20,9 @@ def state(request: Request) -> ApiState:
 
 
 def caller(request: Request, key: str | None = Security(API_KEY)) -> Node:
-    """The department node whose key came with the request; 401 without a known key."""
+    """The department node whose key came with the request; 401 without a known key, 400 for two keys."""
+    if len(request.headers.getlist("x-api-key")) > 1:
+        raise ApiError(400, "request.bad", "send exactly one X-Api-Key header; this request has several")
     if not key:
         raise ApiError(401, "unauthorized", "send your department node's API key in the X-Api-Key header")
     keys: Keys = request.app.state.keys

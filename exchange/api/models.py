@@ -183,7 +183,7 @@ class ApplicationOut(Strict):
         "id": "app-3f2a9c1d7e4b", "consumer": "440106/renshe", "resource": "death_certificate",
         "purpose": "停发死亡人员养老金", "fields": ["citizen_id", "name", "death_time", "region"], "scope": "own",
         "submitted_at": "2026-11-21T09:00:00+08:00", "deadline": "2026-12-05", "status": "pending",
-        "decided_at": None, "decided_by": None, "reason": None, "grant": None, "overdue": False}]})
+        "decided_at": None, "decided_by": None, "reason": None, "grant": None, "version": 1, "overdue": False}]})
 
     id: str
     consumer: str
@@ -198,6 +198,7 @@ class ApplicationOut(Strict):
     decided_by: str | None
     reason: str | None
     grant: str | None
+    version: int = Field(ge=1, description="the application's version: each decision adds one")
     overdue: bool
 
 
@@ -207,7 +208,7 @@ class GrantOut(Strict):
         "fields": ["citizen_id", "name", "death_time", "region"], "masks": {"name": "name_surname"}, "scope": "own",
         "valid_from": "2026-11-21T09:30:00+08:00", "valid_until": "2027-12-31T23:59:59.999999+08:00",
         "purpose": "停发死亡人员养老金", "origin": "approval", "application": "app-3f2a9c1d7e4b",
-        "revoked_at": None, "revoked_reason": None, "active": True}]})
+        "revoked_at": None, "revoked_reason": None, "version": 1, "active": True}]})
 
     id: str
     consumer: str
@@ -222,6 +223,7 @@ class GrantOut(Strict):
     application: str | None
     revoked_at: str | None
     revoked_reason: str | None
+    version: int = Field(ge=1, description="the grant's version: a revocation adds one")
     active: bool
 
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from exchange.core import envelope, regions
 from exchange.core.codec import PREFIX_SIZE, framed_id
-from exchange.core.directory import SharingType
+from exchange.core.directory import Node, SharingType
 from exchange.core.envelope import Envelope
 from exchange.core.identifiers import problem
 from exchange.core.message import Headers, Message
@@ -124,7 +124,7 @@ class Exchange:
             return
         in_scope = rules.routes_for(event.region)
         outcome.skip("out_of_scope", len(rules.routes) - len(in_scope))
-        self._deliver(in_scope, message, value, bounds, at, outcome)
+        self._deliver(in_scope, message, value, bounds, at, outcome, overlapping=rules.overlapping)
 
     def _checked_rules(self, message: Message, event: Envelope, rules: ResourceRules | None) -> ResourceRules:
         """The resource's rules, once the event's topic, source, region and key fit them."""
@@ -166,13 +166,18 @@ class Exchange:
         return value, bounds
 
     def _deliver(self, routes: tuple[Route, ...], message: Message, value: bytes, bounds: list[int], at: Moment,
-                 outcome: Outcome) -> None:
+                 outcome: Outcome, *, overlapping: bool = False) -> None:
         rendered: dict[View, bytes] = {}
+        served: set[Node] | None = set() if overlapping else None
         for route in routes:
             outside = route.outside_window(at.ms)
             if outside is not None:
                 outcome.skip(outside)
+            elif served is not None and route.consumer in served:
+                outcome.skip("grant_overlap")
             else:
+                if served is not None:
+                    served.add(route.consumer)
                 payload = value if route.view.schema is None else rendered.get(route.view)
                 if payload is None:
                     payload = rendered[route.view] = route.view.render(value, bounds)

@@ -1,7 +1,7 @@
 """The shared directory (共享目录): departments, resources, applications and grants.
 
 Pure value objects. The directory is event-sourced: each change is a `DirectoryEvent` carrying
-the full new state of one entity, keyed `<kind>/<id>` on the compacted topic `gov.directory`,
+the full new state (and version) of one entity, keyed `<kind>/<id>` on the compacted topic `gov.directory`,
 so replaying the topic rebuilds the same `DirectoryView` in every process.
 """
 
@@ -101,6 +101,7 @@ class Resource:
     related: tuple[str, ...]
     publish_date: date
     definition: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+    version: int = 1
 
     @property
     def owner(self) -> Node:
@@ -133,6 +134,7 @@ class Grant:
     application: str | None = None
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
+    version: int = 1
 
     def mask_of(self, field_name: str) -> str | None:
         return dict(self.masks).get(field_name)
@@ -142,7 +144,7 @@ class Grant:
         return self.revoked_at is not None
 
     def revoke(self, at: datetime, reason: str) -> Grant:
-        return replace(self, revoked_at=at, revoked_reason=reason)
+        return replace(self, revoked_at=at, revoked_reason=reason, version=self.version + 1)
 
 
 class ApplicationStatus(StrEnum):
@@ -170,6 +172,7 @@ class Application:
     decided_by: Node | None = None
     reason: str | None = None
     grant: str | None = None
+    version: int = 1
 
     def overdue(self, today: date) -> bool:
         return self.status is ApplicationStatus.PENDING and today > self.deadline
@@ -180,11 +183,21 @@ Entity = Resource | Grant | Application
 
 @dataclass(frozen=True)
 class DirectoryEvent:
-    """One change to the directory: what happened, when, and the entity's full new state."""
+    """One change to the directory: what happened, when, and the entity's full new state.
+
+    `entity.version` orders the changes of one entity: a view applies an event only if it is newer
+    than what it holds, so of two decisions written against the same version the first in the log
+    wins (docs/operations.md, "Directory writes"). `write` names the API request that wrote it;
+    `deadline` is when that request gave up: an event appended later is never applied. `issued` is
+    the grant an approval issues, carried in the approval's own event so both apply or neither.
+    """
 
     type: str
     at: datetime
     entity: Entity
+    write: str | None = None
+    deadline: datetime | None = None
+    issued: Grant | None = None
 
     @property
     def kind(self) -> str:

@@ -37,9 +37,19 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _fields(entity: Entity) -> dict[str, Any]:
+    return {f.name: plain(getattr(entity, f.name)) for f in dataclasses.fields(entity)}
+
+
 def to_json(event: DirectoryEvent) -> bytes:
-    entity = {f.name: plain(getattr(event.entity, f.name)) for f in dataclasses.fields(event.entity)}
-    document = {"type": event.type, "at": event.at.isoformat(), "kind": event.kind, "entity": entity}
+    document: dict[str, Any] = {"type": event.type, "at": event.at.isoformat(), "kind": event.kind,
+                                "entity": _fields(event.entity)}
+    if event.write is not None:
+        document["write"] = event.write
+    if event.deadline is not None:
+        document["deadline"] = event.deadline.isoformat()
+    if event.issued is not None:
+        document["issued"] = _fields(event.issued)
     return json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
@@ -95,13 +105,27 @@ def _entity(kind: type[Entity], data: Mapping[str, Any]) -> Entity:
         raise DirectoryError(f"{kind.__name__} is incomplete: {exc}") from exc
 
 
+def _optional_text(value: Any, where: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise DirectoryError(f"{where} must be a string")
+    return value
+
+
 def from_json(raw: bytes) -> DirectoryEvent:
     """Decode one directory event; `DirectoryError` says what is wrong with it."""
     try:
         document = json.loads(raw)
-        kind = KINDS[document["kind"]]
-        entity = _entity(kind, document["entity"])
-        return DirectoryEvent(str(document["type"]), datetime.fromisoformat(document["at"]), entity)
+        unknown = set(document) - {"type", "at", "kind", "entity", "write", "deadline", "issued"}
+        if unknown:
+            raise DirectoryError(f"a directory event has no member(s) {', '.join(sorted(unknown))}")
+        entity = _entity(KINDS[document["kind"]], document["entity"])
+        issued = document.get("issued")
+        grant = None if issued is None else _entity(Grant, issued)
+        deadline = document.get("deadline")
+        return DirectoryEvent(str(document["type"]), datetime.fromisoformat(document["at"]), entity,
+                              write=_optional_text(document.get("write"), "write"),
+                              deadline=None if deadline is None else datetime.fromisoformat(deadline),
+                              issued=grant if isinstance(grant, Grant) else None)
     except DirectoryError:
         raise
     except (ValueError, KeyError, TypeError) as exc:

@@ -2,6 +2,12 @@
 
 Every exchange worker and the API hold one; it is what rules are compiled from and what
 the API answers from. Pure: the caller feeds it events read from `gov.directory`.
+
+Every reader decides alike, in log order (the topic has one partition): an event is applied only
+if its entity's version is newer than the one held (else it is `stale`: another decision came
+first), and only if it was appended before its `deadline` (else `expired`: the request that wrote
+it had given up). An event that breaks the sharing rules (`exchange.core.validation`) raises
+`DirectoryError` and changes nothing; the feed dead-letters it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from exchange.core.directory import (
     Node,
     Resource,
 )
-from exchange.errors import NotFoundError
+from exchange.core.validation import check_fields, check_grant, check_node, duplicate_of
+from exchange.errors import DirectoryError, NotFoundError
+
+EXPIRED, STALE = "expired", "stale"
 
 
 class DirectoryView:
@@ -30,26 +39,78 @@ class DirectoryView:
         self.applications: dict[str, Application] = {}
         self._grants_by_resource: dict[str, dict[str, Grant]] = {}
         self.events_applied = 0
+        self.skipped: dict[str, int] = {}
+        self.last_skip: str | None = None
         self.last_event_at: datetime | None = None
 
-    def apply(self, event: DirectoryEvent) -> str:
-        """Apply one event; return the id of the resource whose sharing it may change."""
+    def verdict(self, event: DirectoryEvent, appended_ms: int | None = None) -> str | None:
+        """Why `event` would not be applied (`expired`, `stale`), or None; `DirectoryError` if invalid."""
+        if event.deadline is not None and appended_ms is not None \
+                and appended_ms > int(event.deadline.timestamp() * 1000):
+            return EXPIRED
+        held = self.current(event.kind, event.entity.id)
+        if held is not None and event.entity.version <= held.version:
+            return STALE
+        self._check(event)
+        return None
+
+    def apply(self, event: DirectoryEvent, appended_ms: int | None = None) -> str | None:
+        """Apply one event if it is newer; the id of the resource whose sharing it may change, or None
+        when it was skipped (counted in `skipped`). `appended_ms`: when the log appended it."""
+        reason = self.last_skip = self.verdict(event, appended_ms)
+        if reason is not None:
+            self.skipped[reason] = self.skipped.get(reason, 0) + 1
+            return None
         entity = event.entity
         if isinstance(entity, Resource):
             self.resources[entity.id] = entity
-            affected = entity.id
         elif isinstance(entity, Grant):
             self._replace_grant(entity)
-            affected = entity.resource
         else:
             self.applications[entity.id] = entity
-            affected = entity.resource
+        held = self.grants.get(event.issued.id) if event.issued is not None else None
+        if event.issued is not None and (held is None or held.version < event.issued.version):
+            self._replace_grant(event.issued)
         self.events_applied += 1
         self.last_event_at = event.at
-        return affected
+        return entity.id if isinstance(entity, Resource) else entity.resource
 
     def apply_all(self, events: Iterable[DirectoryEvent]) -> set[str]:
-        return {self.apply(event) for event in events}
+        return {affected for event in events if (affected := self.apply(event)) is not None}
+
+    def current(self, kind: str, entity_id: str) -> Resource | Grant | Application | None:
+        """The entity held under `<kind>/<id>`, or None."""
+        if kind == "resource":
+            return self.resources.get(entity_id)
+        return self.grants.get(entity_id) if kind == "grant" else self.applications.get(entity_id)
+
+    def _check(self, event: DirectoryEvent) -> None:
+        entity = event.entity
+        if isinstance(entity, Resource):
+            return
+        resource = self.resources.get(entity.resource)
+        if resource is None:
+            raise DirectoryError(f"{event.key} names resource {entity.resource!r}, which the directory lacks",
+                                 code="resource.unknown")
+        if isinstance(entity, Grant):
+            self._check_grant(entity, resource)
+        else:
+            check_node(entity.consumer, self.departments)
+            check_fields(resource, entity.fields)
+        if event.issued is not None:
+            if not isinstance(entity, Application) or entity.grant != event.issued.id \
+                    or event.issued.application != entity.id:
+                raise DirectoryError(f"{event.key} carries grant {event.issued.id}, which it does not issue",
+                                     code="grant.issued")
+            self._check_grant(event.issued, resource)
+
+    def _check_grant(self, grant: Grant, resource: Resource) -> None:
+        check_grant(grant, resource, self.departments)
+        if not grant.revoked:
+            other = duplicate_of(grant, self._grants_by_resource.get(grant.resource, {}).values())
+            if other is not None:
+                raise DirectoryError(f"{grant.consumer} already holds grant {other.id} on {grant.resource}; "
+                                     "one active grant per consumer and resource", code="grant.duplicate")
 
     def _replace_grant(self, grant: Grant) -> None:
         previous = self.grants.get(grant.id)

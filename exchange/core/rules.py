@@ -4,6 +4,12 @@ Per resource: its schema, the identifier checks of its fields, and one `Route` p
 grant with a ready `View`. The per-event path does only what cannot be done earlier: a region
 lookup (cached per division), a validity-window comparison, and projecting the views.
 
+Grants are checked by the one grant validator (`exchange.core.validation`) before they compile; a
+grant that fails it is skipped (`grant_invalid`), never raised. When one consumer holds several
+routes on a resource (`overlapping`), an event is delivered through the first that is in scope and
+in its window only (the others count as `grant_overlap`), so a consumer receives each event once
+however its grants overlap.
+
 Eligibility follows docs/domain.md §1: a `none` resource never delivers, whatever a grant says; a
 conditional resource delivers only on approved (or catalogue) grants, never on a bare
 subscription; an unconditional one on any grant.
@@ -25,6 +31,7 @@ from exchange.core.layout import Layout, Reader
 from exchange.core.regions import RegionScope
 from exchange.core.schemas import data_items, identifier_fields
 from exchange.core.topics import Topics
+from exchange.core.validation import check_grant
 from exchange.core.views import View, ViewSpec, build_view
 from exchange.errors import GovxError
 
@@ -80,21 +87,16 @@ class Views:
         self._views: dict[ViewSpec, View] = {}
 
     def of(self, grant: Grant) -> View:
-        order = self.schema.field_names()
-        unknown = (set(grant.fields) | {name for name, _ in grant.masks}) - set(order) - {"*"}
-        if unknown:
-            raise GovxError(f"grant {grant.id} names unknown field(s) {', '.join(sorted(unknown))}")
-        spec = ViewSpec.of(grant.fields, dict(grant.masks), order)
+        spec = ViewSpec.of(grant.fields, dict(grant.masks), self.schema.field_names())
         if spec not in self._views:
             self._views[spec] = build_view(self.schema, self._layout, spec, self._registry)
         return self._views[spec]
 
 
-def route(grant: Grant, views: Views, subject: str, topics: Topics) -> Route:
-    """Compile one grant; `GovxError` if it names fields or masks the schema cannot take."""
-    view = views.of(grant)
-    if subject not in view.spec.fields:
-        raise GovxError(f"grant {grant.id} must include the subject field {subject}")
+def route(grant: Grant, views: Views, resource: Resource, topics: Topics) -> Route:
+    """Compile one grant; `DirectoryError` (the one grant validator's) if the schema cannot take it."""
+    check_grant(grant, resource, {})
+    view, subject = views.of(grant), resource.subject
     extra = (("govx_grant", grant.id.encode()), ("govx_consumer", grant.consumer.id.encode()))
     return Route(
         grant.id, grant.consumer, topics.inbox(grant.consumer), grant.scope, view, _decision(view),
@@ -133,6 +135,7 @@ class ResourceRules:
     checks: tuple[Check, ...]
     routes: tuple[Route, ...]
     skips: tuple[tuple[str, int], ...]
+    overlapping: bool = False
     _by_region: dict[str, tuple[Route, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def route_of(self, consumer: Node, region: str, at_ms: int) -> Route | str:
@@ -189,14 +192,15 @@ def compile_resource(resource: Resource, grants: Iterable[Grant], registry: Sche
         reason = _eligible(resource, grant)
         if reason is None:
             try:
-                routes.append(route(grant, views, resource.subject, topics))
+                routes.append(route(grant, views, resource, topics))
                 continue
-            except (GovxError, KeyError):
+            except (GovxError, KeyError, ValueError):
                 reason = "grant_invalid"
         skips[reason] = skips.get(reason, 0) + 1
     topic = topics.source(resource.id)
+    overlapping = len({r.consumer for r in routes}) < len(routes)
     return ResourceRules(resource, topic, schema, layout, subject, region, checks, tuple(routes),
-                         tuple(sorted(skips.items())))
+                         tuple(sorted(skips.items())), overlapping)
 
 
 class Rules:

@@ -30,8 +30,8 @@ from exchange.core.directory import (
 )
 from exchange.core.directory_codec import plain
 from exchange.core.directory_view import DirectoryView
-from exchange.core.masking import POLICIES
 from exchange.core.regions import RegionScope
+from exchange.core.validation import check_fields, check_grant, check_masks, check_node, duplicate_of, granted
 from exchange.errors import ConflictError, DirectoryError, ForbiddenError
 
 SCOPE_SIZE = {RegionScope.OWN: 0, RegionScope.OWN_AND_BELOW: 1, RegionScope.PROVINCE: 2}
@@ -71,11 +71,13 @@ class Sharing:
     """Answers sharing requests with directory events; `clock` and `new_id` are passed in."""
 
     def __init__(self, view: DirectoryView, *, clock: Callable[[], datetime], deadline_days: int = 10,
-                 new_id: Callable[[str], str] = lambda prefix: f"{prefix}-{uuid.uuid4().hex[:12]}") -> None:
+                 new_id: Callable[[str], str] = lambda prefix: f"{prefix}-{uuid.uuid4().hex[:12]}",
+                 max_grant_days: int | None = None) -> None:
         self.view = view
         self._clock = clock
         self._deadline_days = deadline_days
         self._new_id = new_id
+        self._max_days = max_grant_days
 
     def apply(self, consumer: Node, request: Request) -> list[DirectoryEvent]:
         """A consumer applies for a conditional resource."""
@@ -83,19 +85,39 @@ class Sharing:
         if resource.sharing is SharingType.UNCONDITIONAL:
             raise ConflictError(f"{resource.id} is shared unconditionally: subscribe instead of applying")
         now = self._clock()
+        waiting = [a.id for a in self.view.applications.values() if a.consumer == consumer
+                   and a.resource == resource.id and a.status is ApplicationStatus.PENDING]
+        if waiting:
+            raise ConflictError(f"application {waiting[0]} for {resource.id} is still pending",
+                                code="application.pending")
         application = Application(self._new_id("app"), consumer, resource.id, request.purpose, request.fields,
                                   request.scope, now, add_working_days(now.date(), self._deadline_days))
         return [DirectoryEvent("application.submitted", now, application)]
 
     def subscribe(self, consumer: Node, request: Request, valid_until: datetime) -> list[DirectoryEvent]:
-        """A consumer subscribes to an unconditional resource: granted at once."""
+        """A consumer subscribes to an unconditional resource: granted at once. A consumer holding an
+        active grant on the resource already gets no second one (`existing_grant` finds it)."""
         resource = self._shareable(consumer, request)
         if resource.sharing is SharingType.CONDITIONAL:
             raise ConflictError(f"{resource.id} is shared on conditions: apply, and wait for the provider's approval")
         now = self._clock()
+        self._no_active_grant(consumer, resource.id, now)
         grant = Grant(self._new_id("sub"), consumer, resource.id, request.fields, (), request.scope, now,
                       valid_until, request.purpose, GrantOrigin.SUBSCRIPTION)
+        check_grant(grant, resource, self.view.departments, max_days=self._max_days)
         return [DirectoryEvent("grant.issued", now, grant)]
+
+    def existing_grant(self, consumer: Node, resource_id: str) -> Grant | None:
+        """The consumer's active grant on the resource, if it holds one."""
+        now = self._clock()
+        probe = Grant("", consumer, resource_id, (), (), RegionScope.OWN, now, now, "", GrantOrigin.SUBSCRIPTION)
+        return duplicate_of(probe, self.view.grants_on(resource_id))
+
+    def _no_active_grant(self, consumer: Node, resource_id: str, now: datetime) -> None:
+        held = self.existing_grant(consumer, resource_id)
+        if held is not None:
+            raise ConflictError(f"{consumer} already holds grant {held.id} on {resource_id}: one active grant per "
+                                "consumer and resource; revoke it to ask for another", code="grant.duplicate")
 
     def approve(self, provider: Node, application_id: str, decision: Decision,
                 default_valid_until: datetime) -> list[DirectoryEvent]:
@@ -106,14 +128,16 @@ class Sharing:
         scope = decision.scope or application.scope
         if SCOPE_SIZE[scope] > SCOPE_SIZE[application.scope]:
             raise DirectoryError(f"the approval may narrow the region scope, not widen it beyond {application.scope}")
-        self._check_masks(resource, fields, decision.masks)
+        check_masks(resource, fields, decision.masks)
         now = self._clock()
+        self._no_active_grant(application.consumer, resource.id, now)
         grant = Grant(self._new_id("grant"), application.consumer, resource.id, fields, decision.masks, scope, now,
                       decision.valid_until or default_valid_until, application.purpose, GrantOrigin.APPROVAL,
                       application=application.id)
+        check_grant(grant, resource, self.view.departments, max_days=self._max_days)
         decided = replace(application, status=ApplicationStatus.APPROVED, decided_at=now, decided_by=provider,
-                          grant=grant.id)
-        return [DirectoryEvent("application.approved", now, decided), DirectoryEvent("grant.issued", now, grant)]
+                          grant=grant.id, version=application.version + 1)
+        return [DirectoryEvent("application.approved", now, decided, issued=grant)]
 
     def refuse(self, provider: Node, application_id: str, reason: str) -> list[DirectoryEvent]:
         """The provider refuses, and must say why."""
@@ -122,7 +146,7 @@ class Sharing:
         application = self._pending_for(provider, application_id)
         now = self._clock()
         decided = replace(application, status=ApplicationStatus.REFUSED, decided_at=now, decided_by=provider,
-                          reason=reason.strip())
+                          reason=reason.strip(), version=application.version + 1)
         return [DirectoryEvent("application.refused", now, decided)]
 
     def revoke(self, caller: Node, grant_id: str, reason: str) -> list[DirectoryEvent]:
@@ -142,7 +166,8 @@ class Sharing:
                                  code="sharing.none")
         if consumer.department in resource.providers:
             raise ConflictError(f"{consumer.department} provides {resource.id} itself and needs no grant")
-        _check_fields(resource, request.fields)
+        check_node(consumer, self.view.departments)
+        check_fields(resource, request.fields)
         return resource
 
     def _pending_for(self, provider: Node, application_id: str) -> Application:
@@ -158,36 +183,11 @@ class Sharing:
                          fields: Sequence[str] | None) -> tuple[str, ...]:
         if fields is None:
             return application.fields
-        asked = set(_all_fields(resource)) if application.fields == ("*",) else set(application.fields)
-        wider = set(fields) - asked - {"*"} if list(fields) != ["*"] else set(_all_fields(resource)) - asked
+        check_fields(resource, tuple(fields))
+        wider = granted(resource, fields) - granted(resource, application.fields)
         if wider:
             raise DirectoryError(f"the approval may narrow the fields, not add {', '.join(sorted(wider))}")
-        _check_fields(resource, tuple(fields))
         return tuple(fields)
-
-    @staticmethod
-    def _check_masks(resource: Resource, fields: tuple[str, ...], masks: tuple[tuple[str, str], ...]) -> None:
-        granted = set(_all_fields(resource)) if fields == ("*",) else set(fields)
-        for name, policy in masks:
-            if name not in granted:
-                raise DirectoryError(f"masked field {name} is not granted")
-            if policy not in POLICIES or (name == resource.subject and policy == "drop"):
-                raise DirectoryError(f"{policy!r} is not a masking policy for {name}; known: {', '.join(POLICIES)}")
-
-
-def _all_fields(resource: Resource) -> list[str]:
-    return [str(f["name"]) for f in resource.definition["fields"]]
-
-
-def _check_fields(resource: Resource, fields: tuple[str, ...]) -> None:
-    if list(fields) == ["*"]:
-        return
-    known = set(_all_fields(resource))
-    unknown = [name for name in fields if name not in known]
-    if unknown:
-        raise DirectoryError(f"{resource.id} has no field(s) {', '.join(unknown)}", code="field.unknown")
-    if resource.subject not in fields:
-        raise DirectoryError(f"the fields must include the subject field {resource.subject}", code="field.subject")
 
 
 def as_public(entity: Any) -> dict[str, Any]:

@@ -41,7 +41,9 @@ class ExchangeDriver:
 
     def apply(self, event: DirectoryEvent) -> None:
         """Apply a directory change and recompile, as a worker does between batches."""
-        self.rules.update(self.view, {self.view.apply(event)})
+        affected = self.view.apply(event)
+        if affected is not None:
+            self.rules.update(self.view, {affected})
 
     def schema(self, resource_id: str) -> RegisteredSchema:
         return self.registry.register(self.view.resource(resource_id).definition)

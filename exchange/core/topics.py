@@ -6,7 +6,7 @@
 | <ns>.dlv.<division>.<dept>   | one consumer node's deliveries         | `inbox_partitions`     |
 | <ns>.dlq                     | dead letters, original bytes + reason  | 1 partition            |
 | <ns>.audit                   | usage records, one per delivery        | `partitions`           |
-| <ns>.directory               | directory events (compacted)           | 1 partition, compacted |
+| <ns>.directory               | directory events (compacted)           | 1 partition, compacted, LogAppendTime |
 | <ns>.schemas                 | registered schemas by id (compacted)   | 1 partition, compacted |
 
 Another namespace runs a second, fully separate exchange on the same cluster: the
@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from exchange.core.directory import Node
 
 NAMESPACE = re.compile(r"[a-z][a-z0-9_-]{0,40}\Z")
+# the broker stamps each directory event with the time it appended it: a write's deadline is judged by it
+DIRECTORY_CONFIGS = {"message.timestamp.type": "LogAppendTime"}
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ class Topics:
 
     def control(self, partitions: int) -> list[TopicSpec]:
         """The topics every exchange needs whatever its directory holds."""
-        return [TopicSpec(self.directory, 1, compacted=True), TopicSpec(self.schemas, 1, compacted=True),
+        return [TopicSpec(self.directory, 1, compacted=True, configs=DIRECTORY_CONFIGS),
+                TopicSpec(self.schemas, 1, compacted=True),
                 TopicSpec(self.dlq, 1), TopicSpec(self.audit, partitions)]
 
     def sources(self, resource_ids: Iterable[str], partitions: int) -> list[TopicSpec]:

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = Field(
         default=None, description="TOML file mapping department nodes to API keys"
     )
+    directory_write_timeout_s: float = Field(
+        default=5.0, gt=0, le=60, description="longest an API directory write waits for the broker before a 503")
+    api_max_grant_days: int = Field(default=1826, ge=1, le=3653, description="longest validity window of a grant")
+    api_lookups_per_minute: int = Field(default=600, ge=1, le=1_000_000, description="record look-ups per API key")
+    api_max_body_bytes: int = Field(default=65536, ge=1024, le=16_777_216, description="largest request body")
     registry_host: str = Field(default="127.0.0.1", description="schema registry listen address")
     registry_port: int = Field(default=8081, ge=0, le=65535, description="schema registry port (Confluent's)")
     approval_deadline_days: int = Field(default=10, ge=1, le=365, description="working days to decide")

@@ -14,13 +14,12 @@ from rich.console import Console
 from exchange.api.app import create_app
 from exchange.api.keys import Keys, generate
 from exchange.api.link import KafkaLink
-from exchange.api.state import ApiState
+from exchange.api.state import ApiState, Limits
 from exchange.core.catalogue import load_catalogue
 from exchange.core.directory import Node
 from exchange.core.regions import Level, nodes
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
-from exchange.kafka.admin import ping
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.metrics import Metrics
 from exchange.runtime.secrets import client_security
@@ -45,11 +44,14 @@ def api(
     topics = Topics(settings.topic_namespace)
     security = client_security(settings)  # GOVX_PRINCIPAL=govx-api on a secure cluster
     link = KafkaLink(kafka_transport(settings.bootstrap, security), topics)
-    state = ApiState(catalogue.departments, publish=link.publish, metrics=Metrics(CollectorRegistry()),
-                     clock=lambda: datetime.now(UTC).astimezone(), topics=topics,
-                     deadline_days=settings.approval_deadline_days)
+    limits = Limits(write_timeout_s=settings.directory_write_timeout_s, max_grant_days=settings.api_max_grant_days,
+                    deadline_days=settings.approval_deadline_days,
+                    lookups_per_minute=settings.api_lookups_per_minute, max_body_bytes=settings.api_max_body_bytes)
+    state = ApiState(catalogue.departments, publish=link.publish, usage=link.usage,
+                     metrics=Metrics(CollectorRegistry()), clock=lambda: datetime.now(UTC).astimezone(),
+                     topics=topics, limits=limits)
     link.start(state)
-    app = create_app(state, keys, ping=lambda: ping(settings.bootstrap, 1.0, security) is not None)
+    app = create_app(state, keys, follows_broker=True)
     console.print(f"govx API for {len(keys)} department nodes on http://{host or settings.api_host}:"
                   f"{port if port is not None else settings.api_port} (pid {os.getpid()})")
     try:

@@ -32,13 +32,13 @@ from schemathesis.specs.openapi.checks import (
 from exchange.api.app import create_app
 from exchange.api.keys import Keys
 from exchange.api.link import KafkaLink
-from exchange.api.state import ApiState
+from exchange.api.state import ApiState, Limits
 from exchange.core.catalogue import Catalogue
 from exchange.core.codec import SchemaRegistry
 from exchange.core.directory import Node
 from exchange.core.events import build_event
 from exchange.core.topics import Topics
-from exchange.kafka.admin import Admin, ping
+from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Reader
 from exchange.kafka.provision import provision
 from exchange.kafka.transport import kafka_transport
@@ -52,12 +52,15 @@ KEYS = {EDUCATION.id: "education-key-0123456789abcdef", HEALTH.id: "health-key-0
         "440106/renshe": "social-key-0123456789abcdefgh"}
 
 
-def wired_app(bootstrap: str, topics: Topics, catalogue: Catalogue) -> tuple[FastAPI, KafkaLink]:
+def wired_app(bootstrap: str, topics: Topics, catalogue: Catalogue,
+              limits: Limits | None = None) -> tuple[FastAPI, KafkaLink]:
+    """The API as `govx api` wires it: fed by a `KafkaLink`, writing through it."""
     link = KafkaLink(kafka_transport(bootstrap), topics)
-    state = ApiState(catalogue.departments, publish=link.publish, metrics=Metrics(CollectorRegistry()),
-                     clock=lambda: datetime.now(UTC), topics=topics)
+    state = ApiState(catalogue.departments, publish=link.publish, usage=link.usage,
+                     metrics=Metrics(CollectorRegistry()), clock=lambda: datetime.now(UTC), topics=topics,
+                     limits=limits or Limits())
     link.start(state)
-    return create_app(state, Keys(KEYS), ping=lambda: ping(bootstrap, 1.0) is not None), link
+    return create_app(state, Keys(KEYS), follows_broker=True), link
 
 
 @pytest.fixture

@@ -13,9 +13,13 @@ from exchange.core.decide import Outcome
 from exchange.core.directory import DirectoryEvent, GrantOrigin, Node
 from exchange.core.message import Message
 from exchange.core.regions import RegionScope
+from exchange.core.rules import compile_resource
 from exchange.core.testing import ExchangeDriver
+from exchange.core.topics import Topics
+from exchange.errors import DirectoryError
 from tests.support import NOW, citizen_id, death_certificate
 
+EDUCATION = Node("440106", "jiaoyu")
 MEDICAL = {"cause_of_death", "underlying_cause", "icd10_code", "diagnosis_basis"}
 
 
@@ -88,7 +92,7 @@ def test_deliveries_carry_the_event_headers_and_the_grant(driver: ExchangeDriver
 
 def test_a_masked_subject_masks_the_key_and_ce_subject_too(driver: ExchangeDriver) -> None:
     grant = driver.view.grant("death-to-gongan@440106")
-    masked = replace(grant, id="masked-subject@440106", masks=(("citizen_id", "id_keep_6_4"),))
+    masked = replace(grant, id="masked-subject@440106", masks=(("citizen_id", "id_keep_6_4"),), consumer=EDUCATION)
     driver.apply(DirectoryEvent("grant.issued", NOW, masked))
     try:
         record = death_certificate("440106")
@@ -132,20 +136,21 @@ def test_a_subscription_does_not_open_a_conditional_resource(driver: ExchangeDri
     assert outcome.skips["not_approved"] == 1
 
 
-def test_a_grant_naming_an_unknown_field_is_skipped_as_invalid_not_fatal(driver: ExchangeDriver) -> None:
+def test_a_grant_naming_an_unknown_field_is_refused_by_the_view_and_skipped_by_the_compiler(
+        driver: ExchangeDriver) -> None:
     broken = replace(driver.view.grant("death-to-gongan@440106"), id="broken@440106",
-                     consumer=Node("440106", "jiaoyu"), fields=("citizen_id", "region", "shoe_size"))
-    driver.apply(DirectoryEvent("grant.issued", NOW, broken))
-    try:
-        outcome = driver.pipe(driver.event("death_certificate", death_certificate("440106")))
-        assert outcome.skips["grant_invalid"] == 1
-        assert outcome.dead_letter is None and outcome.deliveries
-    finally:
-        driver.apply(DirectoryEvent("grant.revoked", NOW, broken.revoke(NOW, "test over")))
+                     consumer=EDUCATION, fields=("citizen_id", "region", "shoe_size"))
+    with pytest.raises(DirectoryError, match="shoe_size"):
+        driver.apply(DirectoryEvent("grant.issued", NOW, broken))
+    assert "broken@440106" not in driver.view.grants
+    resource = driver.view.resource("death_certificate")
+    rules = compile_resource(resource, [*driver.view.grants_on(resource.id), broken], driver.registry, Topics())
+    assert dict(rules.skips)["grant_invalid"] == 1 and rules.routes
 
 
 def test_a_revoked_grant_stops_deliveries(driver: ExchangeDriver) -> None:
-    grant = replace(driver.view.grant("death-to-gongan@440106"), id="revocable@440106", scope=RegionScope.OWN)
+    grant = replace(driver.view.grant("death-to-gongan@440106"), id="revocable@440106", scope=RegionScope.OWN,
+                    consumer=Node("440106", "jiaotong"))
     driver.apply(DirectoryEvent("grant.issued", NOW, grant))
     before = driver.pipe(driver.event("death_certificate", death_certificate("440106")))
     driver.apply(DirectoryEvent("grant.revoked", NOW, grant.revoke(NOW, "purpose fulfilled")))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from exchange.core.catalogue import load_catalogue, seed_events
 from exchange.core.codec import SchemaRegistry
 from exchange.core.decide import Exchange, Moment
-from exchange.core.directory import DirectoryEvent
+from exchange.core.directory import DirectoryEvent, Node
 from exchange.core.directory_view import DirectoryView
 from exchange.core.events import build_event
 from exchange.core.inbox import describe, needs_schemas
@@ -25,7 +25,8 @@ def test_deliveries_are_described_with_grant_fields_and_masks() -> None:
     view.apply_all(seed_events(CATALOGUE, view, NOW))
     police = view.grants["death-to-gongan@440303"]
     # masks only string fields: the same canonical form, so the same schema id, as the police view
-    twin = replace(police, id="death-twin@440303", masks=(("informant_name", "name_surname"),))
+    twin = replace(police, id="death-twin@440303", masks=(("informant_name", "name_surname"),),
+                   consumer=Node("440303", "jiaoyu"))  # one active grant per consumer and resource
     view.apply(DirectoryEvent("grant.issued", NOW, twin))
     registry = SchemaRegistry()
     rules = Rules(registry)

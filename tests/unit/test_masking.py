@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exchange.core import masking
-from exchange.core.directory import DirectoryEvent
+from exchange.core.directory import DirectoryEvent, Node
 from exchange.core.testing import ExchangeDriver
 from tests.support import NOW, citizen_id, death_certificate
 
@@ -87,7 +87,9 @@ def test_no_delivery_exceeds_its_grant_and_no_mask_leaks(driver: ExchangeDriver,
                                                          grant: tuple[list[str], dict[str, str]], person: int) -> None:
     fields, masks = grant
     base = driver.view.grant("death-to-gongan@440106")
-    trial = replace(base, id="property@440106", fields=tuple(fields), masks=tuple(sorted(masks.items())))
+    held = driver.view.grants.get("property@440106")
+    trial = replace(base, id="property@440106", fields=tuple(fields), masks=tuple(sorted(masks.items())),
+                    consumer=Node("440106", "jiaoyu"), version=1 if held is None else held.version + 1)
     driver.apply(DirectoryEvent("grant.issued", NOW, trial))
     record = {**RECORD, "citizen_id": citizen_id("440106", person)}
     outcome = driver.pipe(driver.event("death_certificate", record))

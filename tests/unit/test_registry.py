@@ -18,10 +18,11 @@ from exchange.api.registry import MEDIA_TYPE, create_registry_app
 from exchange.api.state import ApiState
 from exchange.core.catalogue import load_catalogue, seed_events
 from exchange.core.codec import SchemaRegistry
-from exchange.core.directory import DirectoryEvent
+from exchange.core.directory import DirectoryEvent, Node
 from exchange.core.directory_view import DirectoryView
 from exchange.runtime.metrics import Metrics
 from govx.cli import main
+from tests.unit.loopback import Loopback
 
 CATALOGUE = load_catalogue()
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -35,12 +36,18 @@ def basic(node: str, key: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
+def seeded_state() -> tuple[ApiState, Loopback]:
+    loop = Loopback()
+    current = ApiState(CATALOGUE.departments, publish=loop.publish, usage=loop.usage,
+                       metrics=Metrics(CollectorRegistry()), clock=lambda: NOW)
+    loop.state = current
+    loop.append(seed_events(CATALOGUE, DirectoryView(CATALOGUE.departments), NOW))
+    return current, loop
+
+
 @pytest.fixture(scope="module")
 def state() -> ApiState:
-    current = ApiState(CATALOGUE.departments, publish=lambda events: None, metrics=Metrics(CollectorRegistry()),
-                       clock=lambda: NOW)
-    current.apply(seed_events(CATALOGUE, DirectoryView(CATALOGUE.departments), NOW))
-    return current
+    return seeded_state()[0]
 
 
 @pytest.fixture(scope="module")
@@ -163,15 +170,14 @@ def test_config_and_changes_that_govx_does_not_take(client: TestClient) -> None:
 
 
 def test_a_grant_issued_later_gets_its_view_schema_served() -> None:
-    current = ApiState(CATALOGUE.departments, publish=lambda events: None, metrics=Metrics(CollectorRegistry()),
-                       clock=lambda: NOW)
-    current.apply(seed_events(CATALOGUE, DirectoryView(CATALOGUE.departments), NOW))
+    current, loop = seeded_state()
     with TestClient(create_registry_app(current, Keys(KEYS))) as fresh:
         before = fresh.get("/subjects/gov.health.view.DeathCertificate/versions").json()
         template = current.view.grants["death-to-gongan@440303"]
-        masked = replace(template, id="death-masked@440303",
+        masked = replace(template, id="death-masked@440303", consumer=Node("440303", "jiaoyu"),
                          masks=(("birth_date", "date_year"), ("informant_name", "name_surname")))  # a new type
-        current.apply([DirectoryEvent("grant.issued", NOW, masked)])
+        loop.append([DirectoryEvent("grant.issued", NOW, masked)])
+        assert masked.id in current.view.grants
         after = fresh.get("/subjects/gov.health.view.DeathCertificate/versions").json()
         assert len(after) == len(before) + 1
         rules = current.rules.get("death_certificate")
