@@ -115,9 +115,16 @@ def from_json(raw: bytes) -> DirectoryEvent:
     """Decode one directory event; `DirectoryError` says what is wrong with it."""
     try:
         document = json.loads(raw)
+        if not isinstance(document, dict):
+            raise DirectoryError("not a directory event: it must be a JSON object")
         unknown = set(document) - {"type", "at", "kind", "entity", "write", "deadline", "issued"}
         if unknown:
             raise DirectoryError(f"a directory event has no member(s) {', '.join(sorted(unknown))}")
+        missing = {"type", "at", "kind", "entity"} - set(document)
+        if missing:
+            raise DirectoryError(f"not a directory event: it needs the member(s) {', '.join(sorted(missing))}")
+        if document["kind"] not in KINDS:
+            raise DirectoryError(f"not a directory event: unknown entity kind {document['kind']!r}")
         entity = _entity(KINDS[document["kind"]], document["entity"])
         issued = document.get("issued")
         grant = None if issued is None else _entity(Grant, issued)
@@ -128,5 +135,5 @@ def from_json(raw: bytes) -> DirectoryEvent:
                               issued=grant if isinstance(grant, Grant) else None)
     except DirectoryError:
         raise
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:  # json's and datetime's own errors, translated where they enter
         raise DirectoryError(f"not a directory event: {type(exc).__name__}: {exc}") from exc

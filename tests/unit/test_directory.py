@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -90,3 +91,15 @@ def test_unknown_entities_are_not_found() -> None:
     for lookup in (view.resource, view.grant, view.application):
         with pytest.raises(NotFoundError):
             lookup("nothing")
+
+
+@pytest.mark.parametrize(("raw", "says"), [
+    (b'{"type": "x"}', "needs the member(s) at, entity, kind"),
+    (b"[1]", "must be a JSON object"),
+    (b'{"type": "x", "at": "2026-01-01T00:00:00+08:00", "kind": "nope", "entity": {}}', "unknown entity kind"),
+    (b'{"type": "x", "at": "2026-01-01T00:00:00+08:00", "kind": ["grant"], "entity": {}}', "not a directory event"),
+    (b"not json", "not a directory event: JSONDecodeError"),
+])
+def test_a_malformed_directory_event_is_refused_saying_what_is_wrong(raw: bytes, says: str) -> None:
+    with pytest.raises(DirectoryError, match=re.escape(says)):
+        from_json(raw)
