@@ -55,11 +55,6 @@ def summary_lines(report: Report) -> list[str]:
     return [*(f"{label:<22}{value}" for label, value in summary_facts(report)), _verdict(report)]
 
 
-def fault_lines(faults: list[dict[str, Any]]) -> list[str]:
-    """One summary line per fault."""
-    return [f"{label:<22}{value}" for label, value in fault_facts(faults)]
-
-
 def fault_facts(faults: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """One fact per fault: what struck when, when the target came back, and the time to recover."""
     facts = []

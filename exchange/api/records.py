@@ -24,7 +24,7 @@ from exchange.api.models import ErrorOut, RecordOut
 from exchange.api.state import ApiState
 from exchange.api.store import Stored
 from exchange.core.codec import decode
-from exchange.core.directory import Node, SharingType
+from exchange.core.directory import Node
 from exchange.core.rules import ResourceRules, Route
 from exchange.errors import ApiError
 
@@ -60,14 +60,9 @@ def _absent(resource_id: str, key: str) -> ApiError:
 
 def _route_for(rules: ResourceRules, who: Node, now_ms: int) -> list[Route]:
     """The caller's routes valid now, or the key-independent refusal (no grant, expired, masked subject)."""
-    mine = [route for route in rules.routes if route.consumer == who]
-    if not mine:
-        reason = "not_shared" if rules.resource.sharing is SharingType.NONE else "no_grant"
-        raise ApiError(403, "forbidden", f"{who} {REFUSALS[reason]} {rules.resource.id}")
-    valid = [route for route in mine if route.outside_window(now_ms) is None]
-    if not valid:
-        reason = mine[0].outside_window(now_ms) or "no_grant"
-        raise ApiError(403, "forbidden", f"{who} {REFUSALS[reason]} {rules.resource.id}")
+    valid = rules.routes_of(who, now_ms)
+    if isinstance(valid, str):
+        raise ApiError(403, "forbidden", f"{who} {REFUSALS[valid]} {rules.resource.id}")
     if all(route.subject_mask is not None for route in valid):
         raise ApiError(403, "lookup.masked_subject",
                        f"your grant on {rules.resource.id} masks the subject field {rules.resource.subject}: "

@@ -138,19 +138,15 @@ class ResourceRules:
     overlapping: bool = False
     _by_region: dict[str, tuple[Route, ...]] = field(default_factory=dict, repr=False, compare=False)
 
-    def route_of(self, consumer: Node, region: str, at_ms: int) -> Route | str:
-        """The route through which `consumer` may see a record of `region` at `at_ms`, or the reason
-        it may not — the per-consumer form of the exchange's decision, used by the record lookup."""
+    def routes_of(self, consumer: Node, at_ms: int) -> tuple[Route, ...] | str:
+        """`consumer`'s routes valid at `at_ms`, or why it has none (`not_shared`, `no_grant`, or the
+        window's reason) — the per-consumer form of the exchange's decision, before any record's
+        region is known, so the record lookup refuses alike whatever the key."""
         mine = [route for route in self.routes if route.consumer == consumer]
         if not mine:
             return "not_shared" if self.resource.sharing is SharingType.NONE else "no_grant"
-        in_scope = [route for route in mine if route.covers(region)]
-        if not in_scope:
-            return "out_of_scope"
-        for route in in_scope:
-            if route.outside_window(at_ms) is None:
-                return route
-        return in_scope[0].outside_window(at_ms) or "no_grant"
+        valid = tuple(route for route in mine if route.outside_window(at_ms) is None)
+        return valid or mine[0].outside_window(at_ms) or "no_grant"
 
     def routes_for(self, region: str) -> tuple[Route, ...]:
         """The routes whose region scope covers `region` (cached per division code)."""

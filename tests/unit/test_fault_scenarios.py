@@ -11,7 +11,7 @@ from exchange.core.catalogue import Catalogue, load_catalogue
 from exchange.core.paths import scenarios_dir
 from exchange.errors import ConfigError, TransportError
 from loadtest.backlog import Backlog, caught_up
-from loadtest.output import fault_lines
+from loadtest.output import fault_facts
 from loadtest.scenario import FaultPlan, load_scenario
 
 BASE = """
@@ -109,12 +109,12 @@ def test_a_fatal_cluster_error_is_not_swallowed() -> None:
 
 
 def test_the_report_lists_each_fault_with_its_time_to_recover() -> None:
-    lines = fault_lines([
+    lines = [f"{label} {value}" for label, value in fault_facts([
         {"target": "broker-2", "action": "kill", "planned": True, "at_s": 5.0, "restarted_at_s": 20.0,
          "recovered_s": 17.5, "note": ""},
         {"target": "exchange-1", "action": "died", "planned": False, "at_s": 9.0, "restarted_at_s": None,
          "recovered_s": None, "note": "exit status 2: error: worker could not recover"},
-    ])
+    ])]
     assert lines[0].endswith("kill broker-2 at 5.0 s, back at 20.0 s: recovered in 17.5 s")
     assert "UNPLANNED died exchange-1 at 9.0 s: NOT recovered by the end of the run (exit status 2" in lines[1]
 
