@@ -18,17 +18,20 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from exchange.core.codec import SchemaRegistry
-from exchange.core.decide import Exchange, Moment, Outcome, dead_letter_headers, usage_record
+from exchange.core.decide import Exchange, Moment
 from exchange.core.directory_view import DirectoryView
 from exchange.core.message import Message
 from exchange.core.rules import Rules
-from exchange.core.topics import Topics, TopicSpec
-from exchange.errors import DirectoryError, InvalidEvent, TransportError
+from exchange.core.topics import Topics
+from exchange.emit import dead_letter_directory_event, emit
+from exchange.errors import DirectoryError, TransportError
+from exchange.inboxes import Inboxes
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.schema_feed import SchemaPublisher
 from exchange.kafka.transport import Partition, Transport, closed_after
 from exchange.runtime.exchange_meter import LagReporter, count_batch
 from exchange.runtime.metrics import Metrics
+from exchange.transaction import TransactionWindow
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,9 @@ class WorkerConfig:
     group: str = "govx-exchange"
     namespace: str = "gov"
     poll_ms: int = 200
-    max_batch: int = 500
+    max_batch: int = 500  # events per poll
+    transaction_events: int = 5000  # a transaction commits after this many events …
+    transaction_ms: int = 100  # … or this many ms after its first, whichever comes first
     inbox_partitions: int = 1
     transaction_timeout_ms: int = 15000
     join_timeout_s: float = 30.0
@@ -68,9 +73,7 @@ class Worker:
         self.view = DirectoryView({})
         self.rules = Rules(SchemaRegistry(), self.topics)
         self.exchange = Exchange(self.rules)
-        self._known_topics: set[str] = set()
         self._lag = LagReporter(metrics, config.group)
-        self._lag_reported = 0.0
         self._clients = ExitStack()
 
     def run(self, stop: threading.Event, ready: Callable[[], None] | None = None) -> None:
@@ -88,6 +91,7 @@ class Worker:
                 ready()
             while not stop.is_set():
                 self._step_or_wait(stop)
+            self.finish()
         finally:
             self.close()
 
@@ -110,9 +114,12 @@ class Worker:
                 self.metrics.dead_letters.labels("directory", "directory.invalid")
             self.producer = opening.enter_context(closed_after(transport.transactional(
                 f"{config.group}-{config.worker_id}", transaction_timeout_ms=config.transaction_timeout_ms)))
-            self._prepare_inboxes()
+            self.window = TransactionWindow(self.producer, config.transaction_events, config.transaction_ms)
+            self.inboxes = Inboxes(self.admin, config.inbox_partitions)
+            self.inboxes.prepare(self.rules.all(), self.producer)
             self.subscriber = opening.enter_context(closed_after(transport.subscriber(
-                self.topics.source_pattern, config.group, metadata_max_age_ms=5000, max_poll_interval_ms=60000,
+                self.topics.source_pattern, config.group, on_revoke=self.window.revoke,
+                metadata_max_age_ms=5000, max_poll_interval_ms=60000,
                 session_timeout_ms=10000, heartbeat_interval_ms=1000)))
             clients.push(opening.pop_all())
 
@@ -135,17 +142,27 @@ class Worker:
             stop.wait(1.0)
 
     def step(self) -> None:
-        """Apply directory changes, then consume and deliver one batch."""
+        """Apply directory changes, consume one batch into the open transaction, commit it when due."""
         changed = self.feed.poll(0)
         if changed:
             self._recompile(changed)
-        batch = self.subscriber.poll(timeout_ms=self.config.poll_ms, max_records=self.config.max_batch)
-        if batch:
+        window = self.window
+        batch = self.subscriber.poll(timeout_ms=window.wait_ms(self.config.poll_ms),
+                                     max_records=min(self.config.max_batch, window.room()))
+        if window.rebalanced():  # the transaction was aborted: drop what came with the new assignment, re-read
+            self.metrics.transactions.labels("aborted").inc()
+            log.info("a rebalance aborted the open transaction; re-reading from the committed offsets")
+            self.subscriber.rewind()
+        elif batch:
             self._process(batch)
-        now = time.monotonic()
-        if now - self._lag_reported >= 1.0:  # lag is for dashboards: once a second is plenty
-            self._lag.report(self.subscriber.lag())
-            self._lag_reported = now
+        if window.due():
+            self._commit()
+        self._lag.report_due(self.subscriber.lag)  # lag is for dashboards: once a second is plenty
+
+    def finish(self) -> None:
+        """Commit the transaction in hand (before leaving the group)."""
+        if self.window.open:
+            self._commit()
 
     def _recompile(self, resource_ids: set[str]) -> None:
         self.rules.update(self.view, resource_ids)
@@ -155,53 +172,31 @@ class Worker:
             self.metrics.grants_active.labels(rules.resource.id).set(len(rules.routes))
 
     def _process(self, batch: list[Message]) -> None:
-        started = time.perf_counter()
         at = self._clock()
         outcomes = [self.exchange.process(message, at) for message in batch]
-        self._ensure_inboxes(outcomes)
+        self.inboxes.ensure(outcomes)
         try:
-            self.producer.begin()
-            for outcome in outcomes:
-                self._emit(outcome, at)
-            self.producer.commit(next_offsets(batch), self.subscriber)
+            self.window.begin_if_closed()
+            emit(self.producer, outcomes, self.topics, at)
         except TransportError as exc:
             self._abort(exc)
             return
-        count_batch(self.metrics, outcomes, self._clock().ms)
-        self.metrics.batch_seconds.observe(time.perf_counter() - started)
-        self.metrics.batch_events.observe(len(batch))
+        self.window.add(batch, outcomes)
 
-    def _emit(self, outcome: Outcome, at: Moment) -> None:
-        message = outcome.message
-        if outcome.dead_letter is not None:
-            headers = dead_letter_headers(message, outcome.dead_letter)
-            self.producer.send(self.topics.dlq, message.value, key=message.key, headers=headers)
+    def _commit(self) -> None:
+        began = self.window.began or time.monotonic()
+        try:
+            outcomes = self.window.commit(self.subscriber)
+        except TransportError as exc:
+            self._abort(exc)
             return
-        event = outcome.envelope
-        for delivery in outcome.deliveries:
-            self.producer.send(delivery.route.topic, delivery.value, key=delivery.key, headers=delivery.headers)
-            if event is not None:
-                self.producer.send(self.topics.audit, usage_record(event, delivery, at), key=event.id.encode())
-
-    def _prepare_inboxes(self) -> None:
-        """Learn the inboxes that exist already, and their metadata, before the first batch."""
-        routed = {route.topic for rules in self.rules.all() for route in rules.routes}
-        existing = routed & self.admin.topics()
-        self.producer.prepare(sorted(existing))
-        self._known_topics |= existing
-
-    def _ensure_inboxes(self, outcomes: list[Outcome]) -> None:
-        wanted = {d.route.topic for o in outcomes for d in o.deliveries} - self._known_topics
-        if wanted:
-            specs = [TopicSpec(name, self.config.inbox_partitions) for name in sorted(wanted)]
-            self.admin.ensure_topics(specs)
-            self._known_topics |= wanted
+        count_batch(self.metrics, outcomes, self._clock().ms, time.monotonic() - began)
 
     def _abort(self, exc: TransportError) -> None:
         self.metrics.transactions.labels("aborted").inc()
-        log.warning("transaction aborted, batch will be read again: %s", exc)
+        log.warning("transaction aborted, its events will be read again: %s", exc)
         try:
-            self.producer.abort()
+            self.window.abort()
         except TransportError as abort_failure:
             raise abort_failure from exc
         self.subscriber.rewind()
@@ -211,11 +206,6 @@ class Worker:
     def _dead_letter_directory_event(self, message: Message, error: DirectoryError) -> None:
         """Skip a malformed directory event; worker 0 (the directory guard) dead-letters and counts it once."""
         log.error("skipping invalid directory event at offset %d: %s", message.offset, error)
-        if self.config.worker_id != "0":
-            return
-        self.metrics.dead_letters.labels("directory", "directory.invalid").inc()
-        headers = dead_letter_headers(message, InvalidEvent(str(error), reason="directory.invalid"))
-        self.control.send(self.topics.dlq, message.value, key=message.key, headers=headers)
-        self.control.flush()
-
-
+        if self.config.worker_id == "0":
+            self.metrics.dead_letters.labels("directory", "directory.invalid").inc()
+            dead_letter_directory_event(self.control, self.topics, message, error)

@@ -8,11 +8,11 @@ translated into `TransportError` here, where they enter govx. Producers are idem
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
@@ -71,6 +71,12 @@ class Publisher:
         with translated(f"producing to {topic}"):
             self._producer.send(topic, value=value, key=key, headers=list(headers), timestamp_ms=timestamp_ms)
 
+    def send_batch(self, records: Iterable[tuple[str, bytes | None, bytes | None, Headers]]) -> None:
+        send = self._producer.send
+        with translated("producing"):
+            for topic, value, key, headers in records:
+                send(topic, value=value, key=key, headers=list(headers))
+
     def prepare(self, topics: Iterable[str]) -> None:
         """Fetch the metadata of `topics` now, so the first send to each does not wait for it."""
         with translated("fetching topic metadata"):
@@ -113,14 +119,29 @@ class TransactionalPublisher(Publisher):
             self._producer.abort_transaction()
 
 
+class Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Tells the subscriber's owner which partitions it is about to give up, inside `poll()`."""
+
+    def __init__(self, on_revoke: Callable[[set[Partition]], None] | None) -> None:
+        self._on_revoke = on_revoke
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        if self._on_revoke is not None and revoked:
+            self._on_revoke({(tp.topic, tp.partition) for tp in revoked})
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        """Assigned partitions start from their committed offsets: nothing to do."""
+
+
 class Subscriber:
     """A consumer-group member over a topic pattern, committing only through transactions."""
 
-    def __init__(self, bootstrap: str, pattern: str, group_id: str, **extra: Any) -> None:
+    def __init__(self, bootstrap: str, pattern: str, group_id: str, *,
+                 on_revoke: Callable[[set[Partition]], None] | None = None, **extra: Any) -> None:
         self._consumer = new_consumer(bootstrap, group_id=group_id, **extra)
         self._last_timestamp: dict[Partition, int] = {}
         with translated(f"subscribing to {pattern}"):
-            self._consumer.subscribe(pattern=pattern)
+            self._consumer.subscribe(pattern=pattern, listener=Revocations(on_revoke))
 
     def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
         with translated("polling"):

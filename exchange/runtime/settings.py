@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     )
     approval_deadline_days: int = Field(default=10, ge=1, le=365, description="working days to decide")
     partitions: int = Field(default=3, ge=1, le=64, description="partitions of new source topics")
+    kafka_client: Literal["kafka-python", "confluent"] = Field(
+        default="kafka-python", description="Kafka client library: kafka-python, or confluent (librdkafka)")
+    transaction_events: int = Field(default=5000, ge=1, le=100_000,
+                                    description="a worker commits its transaction after this many events")
+    transaction_ms: int = Field(default=100, ge=1, le=60_000,
+                                description="… or this many ms after the transaction's first event, whichever first")
     exchange_group: str = Field(default="govx-exchange", min_length=1, description="worker group id")
 
     def model_post_init(self, __context: Any) -> None:
