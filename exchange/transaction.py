@@ -9,6 +9,7 @@ per-partition work is paid once for thousands of events), at low load an event w
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -44,7 +45,7 @@ class TransactionWindow:
         """How long the next poll may wait: `idle_ms` with no transaction open, else until it is due."""
         if self.began is None:
             return idle_ms
-        return max(int((self.began + self.max_s - self._clock()) * 1000), 0)
+        return max(math.ceil((self.began + self.max_s - self._clock()) * 1000), 0)
 
     def begin_if_closed(self) -> None:
         if self.began is None:

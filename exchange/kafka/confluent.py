@@ -30,9 +30,21 @@ TUNING = {"metadata_max_age_ms": "topic.metadata.refresh.interval.ms", "max_poll
           "fetch_max_wait_ms": "fetch.wait.max.ms"}
 
 
+# errors librdkafka does not flag retriable on every call (watermarks, metadata) that pass once leaders settle
+TRANSIENT = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART,
+             KafkaError.REQUEST_TIMED_OUT, KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_NOT_AVAILABLE,
+             KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError._TRANSPORT, KafkaError._TIMED_OUT,
+             KafkaError._ALL_BROKERS_DOWN, KafkaError._WAIT_COORD}
+
+
+def transient(error: KafkaError) -> bool:
+    """Whether asking again later may succeed: librdkafka says so, or the error is a leader/coordinator move."""
+    return error.retriable() or error.code() in TRANSIENT
+
+
 def transport_error(action: str, error: KafkaError) -> TransportError:
-    """librdkafka's verdict as a `TransportError`: abortable and retriable errors may be retried."""
-    retriable = not error.fatal() and (error.retriable() or error.txn_requires_abort())
+    """librdkafka's verdict as a `TransportError`: abortable and transient errors may be retried, fatal never."""
+    retriable = not error.fatal() and (transient(error) or error.txn_requires_abort())
     return TransportError(f"{action} failed: {error.name()}: {error.str()}", retriable=retriable)
 
 
@@ -76,11 +88,11 @@ def consumer_config(bootstrap: str, group_id: str, **tuning: Any) -> dict[str, A
 class RdPublisher:
     """An idempotent producer (`acks=all`); a failed delivery is raised by the next `flush()`."""
 
-    def __init__(self, bootstrap: str, *, linger_ms: int = 5, **extra: Any) -> None:
+    def __init__(self, bootstrap: str, *, linger_ms: int = 5, extra: dict[str, Any] | None = None) -> None:
         self._failures: list[KafkaError] = []
         config = {"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
                   "linger.ms": linger_ms, "client.id": "govx", "delivery.report.only.error": True,
-                  "on_delivery": self._delivered, **extra}
+                  "on_delivery": self._delivered, **(extra or {})}
         with translated(f"connecting a producer to {bootstrap}"):
             self._producer = RdProducer(config)
 
@@ -130,8 +142,8 @@ class RdTransactionalPublisher(RdPublisher):
     """A transactional producer for read-process-write: outputs and offsets commit together."""
 
     def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> None:
-        super().__init__(bootstrap, **{"transactional.id": transactional_id,
-                                       "transaction.timeout.ms": transaction_timeout_ms})
+        super().__init__(bootstrap, extra={"transactional.id": transactional_id,
+                                           "transaction.timeout.ms": transaction_timeout_ms})
         with translated(f"initialising transactions for {transactional_id}"):
             self._producer.init_transactions(TIMEOUT_S)
 
@@ -204,16 +216,15 @@ class RdSubscriber:
             return {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
 
     def lag(self) -> dict[Partition, tuple[int, int | None]]:
-        """Per assigned partition: records behind the high watermark (from fetch metadata, no request),
-        and the timestamp of the last record consumed (None before the first)."""
+        """Per assigned partition: records behind the high watermark librdkafka last fetched (no request;
+        0 before any record was fetched), and the timestamp of the last record consumed (None before the first)."""
         found: dict[Partition, tuple[int, int | None]] = {}
         with translated("reading consumer lag"):
             for tp in self._consumer.position(self._consumer.assignment()):
                 low, high = self._consumer.get_watermark_offsets(tp, cached=True)
-                if high < 0 or tp.offset < 0:
-                    continue
-                key = (tp.topic, tp.partition)
-                found[key] = (max(high - tp.offset, 0), self._last_timestamp.get(key))
+                position = tp.offset if tp.offset >= 0 else max(low, 0)  # nothing consumed since the assignment
+                key = (tp.topic, tp.partition)  # no records fetched yet (high unknown): none known to be behind
+                found[key] = (max(high - position, 0) if high >= 0 else 0, self._last_timestamp.get(key))
         return found
 
     def close(self) -> None:
@@ -256,7 +267,7 @@ class RdReader:
                 try:
                     low, high = self._consumer.get_watermark_offsets(tp, timeout=TIMEOUT_S)
                 except KafkaException as exc:
-                    if exc.args[0].retriable():  # a new topic's leader not elected yet: ask again
+                    if transient(exc.args[0]):  # a new topic's leader not elected yet: ask again
                         return False
                     raise
                 if max(tp.offset, self._read.get((tp.topic, tp.partition), low)) < high:

@@ -15,7 +15,7 @@ from exchange.worker import Worker, WorkerConfig
 def exchange(
     worker_id: str = typer.Option("0", help="stable id: its transactional id is <group>-<worker id>"),
     metrics_port: int | None = typer.Option(None, help="serve /metrics here (default GOVX_METRICS_PORT; 0 = any)"),
-    max_batch: int = typer.Option(500, min=1, help="most events per transaction"),
+    max_batch: int = typer.Option(500, min=1, help="most events per poll"),
     log_level: str = typer.Option("INFO", help="logging level"),
 ) -> int:
     """Run one exchange worker: consume sources, deliver per the directory, in transactions.
@@ -27,7 +27,8 @@ def exchange(
     configure_logging(log_level)
     settings = load_settings()
     config = WorkerConfig(worker_id, group=settings.exchange_group,
-                          namespace=settings.topic_namespace, max_batch=max_batch)
+                          namespace=settings.topic_namespace, max_batch=max_batch,
+                          transaction_events=settings.transaction_events, transaction_ms=settings.transaction_ms)
     stop = stop_on_signals()
     port = settings.metrics_port if metrics_port is None else metrics_port
     with metrics_server(settings.metrics_host, port) as (metrics, bound):
