@@ -1,10 +1,11 @@
 """The worker's open transaction, sized by time as well as count.
 
 A transaction begins with the first event polled after the last commit and takes every batch
-polled after it, until it holds `max_events` events or `max_ms` have passed since it began,
-whichever comes first: at high load few, large transactions (the broker's per-transaction and
-per-partition work is paid once for thousands of events), at low load an event waits at most
-`max_ms` for its commit. Offsets are committed with the outputs (read-process-write).
+polled after it, until it holds `max_events` events, or `max_ms` have passed since it began, or a
+poll comes back short (the input is drained), whichever comes first. At high load the polls come
+back full and transactions grow large (the broker's per-transaction and per-partition work is paid
+once for thousands of events); at low load each poll is short and commits at once, so an event
+waits for no timer. Offsets are committed with the outputs (read-process-write).
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ class TransactionWindow:
         for message in batch:
             self.offsets[(message.topic, message.partition)] = message.offset + 1
 
-    def due(self) -> bool:
-        return self.began is not None and (len(self.outcomes) >= self.max_events
+    def due(self, drained: bool = False) -> bool:
+        """Whether to commit now: `max_events` reached, `max_ms` passed, or the input `drained` (the
+        last poll returned less than it asked for: nothing is waiting, so waiting buys only latency)."""
+        return self.began is not None and (drained or len(self.outcomes) >= self.max_events
                                            or self._clock() - self.began >= self.max_s)
 
     def commit(self, group: GroupConsumer) -> list[Outcome]:

@@ -46,7 +46,8 @@ class WorkerConfig:
     poll_ms: int = 200
     max_batch: int = 500  # events per poll
     transaction_events: int = 5000  # a transaction commits after this many events …
-    transaction_ms: int = 100  # … or this many ms after its first, whichever comes first
+    transaction_ms: int = 1000  # … or this many ms after its first …
+    commit_when_drained: bool = True  # … or when a poll comes back short, whichever comes first
     inbox_partitions: int = 1
     transaction_timeout_ms: int = 15000
     join_timeout_s: float = 30.0
@@ -147,15 +148,15 @@ class Worker:
         if changed:
             self._recompile(changed)
         window = self.window
-        batch = self.subscriber.poll(timeout_ms=window.wait_ms(self.config.poll_ms),
-                                     max_records=min(self.config.max_batch, window.room()))
+        wanted = min(self.config.max_batch, window.room())
+        batch = self.subscriber.poll(timeout_ms=window.wait_ms(self.config.poll_ms), max_records=wanted)
         if window.rebalanced():  # the transaction was aborted: drop what came with the new assignment, re-read
             self.metrics.transactions.labels("aborted").inc()
             log.info("a rebalance aborted the open transaction; re-reading from the committed offsets")
             self.subscriber.rewind()
         elif batch:
             self._process(batch)
-        if window.due():
+        if window.due(drained=self.config.commit_when_drained and len(batch) < wanted):
             self._commit()
         self._lag.report_due(self.subscriber.lag)  # lag is for dashboards: once a second is plenty
 

@@ -66,7 +66,7 @@ def reference(bootstrap: str, topics: Topics, exchange: Exchange, total: int, *,
 
 
 def workers(bootstrap: str, topics: Topics, total: int, *, client: str, count: int, group: str,
-            transaction_events: int = 5000, transaction_ms: int = 100) -> float:
+            transaction_events: int = 5000, transaction_ms: int = 1000) -> float:
     """`count` worker processes on `client`; seconds from their first record written to the group's last commit."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_")}
     env.update(GOVX_BOOTSTRAP_SERVERS=bootstrap, GOVX_TOPIC_NAMESPACE=topics.namespace, GOVX_EXCHANGE_GROUP=group,

@@ -185,8 +185,14 @@ class RdSubscriber:
             self._on_revoke({(tp.topic, tp.partition) for tp in partitions})
 
     def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
+        """What is there as soon as anything is: wait up to `timeout_ms` for one record, then take what
+        librdkafka has fetched already (`consume(n, t)` would wait the whole `t` for n records)."""
         with translated("polling"):
-            messages = _messages(self._consumer.consume(max_records, timeout_ms / 1000), "polling")
+            first = self._consumer.poll(timeout_ms / 1000)
+            if first is None:
+                return []
+            records = [first, *self._consumer.consume(max_records - 1, 0)] if max_records > 1 else [first]
+            messages = _messages(records, "polling")
         for message in messages:
             self._last_timestamp[(message.topic, message.partition)] = message.timestamp_ms
         return messages

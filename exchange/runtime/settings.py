@@ -54,8 +54,8 @@ class Settings(BaseSettings):
         default="kafka-python", description="Kafka client library: kafka-python, or confluent (librdkafka)")
     transaction_events: int = Field(default=5000, ge=1, le=100_000,
                                     description="a worker commits its transaction after this many events")
-    transaction_ms: int = Field(default=100, ge=1, le=60_000,
-                                description="… or this many ms after the transaction's first event, whichever first")
+    transaction_ms: int = Field(default=1000, ge=1, le=60_000,
+                                description="… or this many ms after its first event, or when a poll comes back short")
     exchange_group: str = Field(default="govx-exchange", min_length=1, description="worker group id")
 
     def model_post_init(self, __context: Any) -> None:

@@ -5,6 +5,7 @@ every delivery exactly once (on whichever Kafka client the suite runs)."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -21,7 +22,8 @@ from tests.integration.kafka_helpers import running_worker
 from tests.integration.test_exactly_once import _node, as_produced, build_events, read_all_deliveries
 
 pytestmark = pytest.mark.integration
-LONG_TRANSACTION = {"transaction_events": 100_000, "transaction_ms": 15_000}
+LONG_TRANSACTION: dict[str, Any] = {"transaction_events": 100_000, "transaction_ms": 15_000,
+                                   "commit_when_drained": False}
 
 
 def _until(what: str, condition: object, timeout_s: float = 60.0) -> None:
