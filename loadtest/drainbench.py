@@ -16,6 +16,7 @@ The ratios compare govx's worker to the reference router writing the same record
 
 from __future__ import annotations
 
+import statistics
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,33 +69,36 @@ def _core(transport: Transport, topics: Topics) -> Exchange:
 
 
 def plan(bootstrap: str, topics: Topics, total: int, workers: tuple[int, ...],
-         clients: tuple[str, ...]) -> dict[str, Callable[[], float]]:
-    """Every drain of one run, by name, in the order they run."""
+         clients: tuple[str, ...], round_no: int = 0) -> dict[str, Callable[[], float]]:
+    """Every drain of one round, by name, in the order they run (groups and copy topics named per round)."""
     kp, rd = kafka_transport(bootstrap, "kafka-python"), kafka_transport(bootstrap, "confluent")
     steps: dict[str, Callable[[], float]] = {
-        "bare copy, kafka-python": lambda: drains.bare_copy(kp, topics, total, False, "kp"),
-        "bare copy, confluent": lambda: drains.bare_copy(rd, topics, total, False, "rd"),
-        "bare copy, confluent, transactions": lambda: drains.bare_copy(rd, topics, total, True, "rdtx"),
+        "bare copy, kafka-python": lambda: drains.bare_copy(kp, topics, total, False, f"kp{round_no}"),
+        "bare copy, confluent": lambda: drains.bare_copy(rd, topics, total, False, f"rd{round_no}"),
+        "bare copy, confluent, transactions": lambda: drains.bare_copy(rd, topics, total, True, f"rdtx{round_no}"),
         "reference router, usage per delivery": lambda: drains.reference(
-            bootstrap, topics, _core(rd, topics), total, audit_per_delivery=True),
-        REFERENCE: lambda: drains.reference(bootstrap, topics, _core(rd, topics), total, audit_per_delivery=False),
+            bootstrap, topics, _core(rd, topics), total, audit_per_delivery=True, round_no=round_no),
+        REFERENCE: lambda: drains.reference(bootstrap, topics, _core(rd, topics), total, audit_per_delivery=False,
+                                            round_no=round_no),
     }
     for client in clients:
         for count in workers:
             name = f"govx worker ({client})" if count == 1 else f"govx {count} workers ({client})"
-            steps[name] = _workers(bootstrap, topics, total, client, count)
+            steps[name] = _workers(bootstrap, topics, total, client, count, round_no)
     return steps
 
 
-def _workers(bootstrap: str, topics: Topics, total: int, client: str, count: int) -> Callable[[], float]:
-    group = f"{topics.namespace}-w{count}-{client}"
+def _workers(bootstrap: str, topics: Topics, total: int, client: str, count: int,
+             round_no: int) -> Callable[[], float]:
+    group = f"{topics.namespace}-w{count}-{client}-{round_no}"
     return lambda: drains.workers(bootstrap, topics, total, client=client, count=count, group=group)
 
 
 def measure_drain(bootstrap: str, events: int = 20_000, partitions: int = 3, seed: int = 1, *,
                   workers: tuple[int, ...] = (1, 2), clients: tuple[str, ...] = ("kafka-python", "confluent"),
-                  progress: Callable[[str, float], None] | None = None) -> DrainBench:
-    """Fill a fresh namespace with the mix, run every drain on it, delete the namespace's topics."""
+                  rounds: int = 1, progress: Callable[[str, float], None] | None = None) -> DrainBench:
+    """Fill a fresh namespace with the mix, run every drain on it `rounds` times (each drain's median
+    counts), delete the namespace's topics."""
     catalogue = load_catalogue()
     topics = Topics(f"bench-{uuid.uuid4().hex[:8]}")
     transport = kafka_transport(bootstrap, "confluent")
@@ -102,13 +106,14 @@ def measure_drain(bootstrap: str, events: int = 20_000, partitions: int = 3, see
     driver, messages = standard_mix(catalogue, events, seed=seed, topics=topics)
     _create_inboxes(transport, topics, driver, messages)
     _fill(transport, messages)
-    rates: dict[str, float] = {}
+    seen: dict[str, list[float]] = {}
     try:
-        for name, drain in plan(bootstrap, topics, len(messages), workers, clients).items():
-            rates[name] = len(messages) / drain()
-            if progress is not None:
-                progress(name, rates[name])
+        for round_no in range(rounds):
+            for name, drain in plan(bootstrap, topics, len(messages), workers, clients, round_no).items():
+                seen.setdefault(name, []).append(len(messages) / drain())
+                if progress is not None:
+                    progress(name, seen[name][-1])
     finally:
         with closed_after(transport.admin()) as admin:
             admin.delete_topics(t for t in admin.topics() if t.startswith(f"{topics.namespace}."))
-    return DrainBench(len(messages), rates)
+    return DrainBench(len(messages), {name: statistics.median(found) for name, found in seen.items()})

@@ -59,9 +59,10 @@ def bare_copy(transport: Transport, topics: Topics, total: int, transactional: b
         return _drain(subscriber, total, copy)
 
 
-def reference(bootstrap: str, topics: Topics, exchange: Exchange, total: int, *, audit_per_delivery: bool) -> float:
+def reference(bootstrap: str, topics: Topics, exchange: Exchange, total: int, *, audit_per_delivery: bool,
+              round_no: int = 0) -> float:
     """The hand-written confluent-kafka router on the same core, 500 events per transaction."""
-    group = f"{topics.namespace}-ref-{'d' if audit_per_delivery else 'e'}"
+    group = f"{topics.namespace}-ref-{'d' if audit_per_delivery else 'e'}{round_no}"
     return reference_route(bootstrap, topics, exchange, total, group=group, audit_per_delivery=audit_per_delivery)
 
 

@@ -24,6 +24,9 @@ from exchange.errors import TransportError
 Partition = tuple[str, int]
 OnRevoke = Callable[[set[Partition]], None]
 TIMEOUT_S = 30.0
+# a transaction's records wait up to this long to share a produce request: commit flushes at once whatever
+# linger says, so a long linger costs no latency and saves many small requests to many partitions
+TRANSACTION_LINGER_MS = 100
 # kafka-python's names for the consumer tuning govx passes, and librdkafka's for the same setting
 TUNING = {"metadata_max_age_ms": "topic.metadata.refresh.interval.ms", "max_poll_interval_ms": "max.poll.interval.ms",
           "session_timeout_ms": "session.timeout.ms", "heartbeat_interval_ms": "heartbeat.interval.ms",
@@ -142,8 +145,8 @@ class RdTransactionalPublisher(RdPublisher):
     """A transactional producer for read-process-write: outputs and offsets commit together."""
 
     def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> None:
-        super().__init__(bootstrap, extra={"transactional.id": transactional_id,
-                                           "transaction.timeout.ms": transaction_timeout_ms})
+        super().__init__(bootstrap, linger_ms=TRANSACTION_LINGER_MS,
+                         extra={"transactional.id": transactional_id, "transaction.timeout.ms": transaction_timeout_ms})
         with translated(f"initialising transactions for {transactional_id}"):
             self._producer.init_transactions(TIMEOUT_S)
 

@@ -44,6 +44,7 @@ def exchange(
     partitions: int = typer.Option(3, min=1, help="partitions of each source topic"),
     workers: str = typer.Option("1,2", help="worker counts to run, comma-separated"),
     clients: str = typer.Option("kafka-python,confluent", help="clients to run govx's workers on"),
+    rounds: int = typer.Option(1, min=1, help="rounds of every drain, one after the other; medians count"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> int:
     """Drain the same topics with the references (bare copies, the hand-written confluent-kafka router on
@@ -55,12 +56,13 @@ def exchange(
     chosen = tuple(c.strip() for c in clients.split(","))
     shown = None if as_json else (lambda name, rate: console.print(f"{name:<40} {rate:>9,.0f} events/s"))
     result = measure_drain(load_settings().bootstrap, events, partitions, workers=counts, clients=chosen,
-                           progress=shown)
+                           rounds=rounds, progress=shown)
     if as_json:
         print(json.dumps({"events": result.events, "rates": result.rates,
                           "ratios": {name: result.ratio(name) for name in result.rates}}))
         return 0
-    console.print(f"{result.events} events of the standard mix; ratios to the {REFERENCE}:")
+    console.print(f"{result.events} events of the standard mix, median of {rounds} round(s); "
+                  f"ratios to the {REFERENCE}:")
     for name in result.rates:
         console.print(f"{name:<40} {result.ratio(name):>9.2f}")
     return 0
