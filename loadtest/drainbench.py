@@ -34,7 +34,7 @@ from loadtest import drains
 from loadtest.corebench import standard_mix
 
 REFERENCE = "reference router, usage per event"
-WORKER = "govx worker (confluent)"
+DEFAULT_SIZE = 5000  # GOVX_TRANSACTION_EVENTS's default
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,8 @@ def _core(transport: Transport, topics: Topics) -> Exchange:
     return Exchange(rules)
 
 
-def plan(bootstrap: str, topics: Topics, total: int, workers: tuple[int, ...],
-         clients: tuple[str, ...], round_no: int = 0) -> dict[str, Callable[[], float]]:
+def plan(bootstrap: str, topics: Topics, total: int, workers: tuple[int, ...], clients: tuple[str, ...],
+         round_no: int = 0, sizes: tuple[int, ...] = (DEFAULT_SIZE,)) -> dict[str, Callable[[], float]]:
     """Every drain of one round, by name, in the order they run (groups and copy topics named per round)."""
     kp, rd = kafka_transport(bootstrap, "kafka-python"), kafka_transport(bootstrap, "confluent")
     steps: dict[str, Callable[[], float]] = {
@@ -83,20 +83,24 @@ def plan(bootstrap: str, topics: Topics, total: int, workers: tuple[int, ...],
     }
     for client in clients:
         for count in workers:
-            name = f"govx worker ({client})" if count == 1 else f"govx {count} workers ({client})"
-            steps[name] = _workers(bootstrap, topics, total, client, count, round_no)
+            for size in sizes:
+                name = f"govx worker ({client})" if count == 1 else f"govx {count} workers ({client})"
+                name = name if size == DEFAULT_SIZE else f"{name[:-1]}, ≤ {size} events per transaction)"
+                steps[name] = _workers(bootstrap, topics, total, client, count, round_no, size)
     return steps
 
 
-def _workers(bootstrap: str, topics: Topics, total: int, client: str, count: int,
-             round_no: int) -> Callable[[], float]:
-    group = f"{topics.namespace}-w{count}-{client}-{round_no}"
-    return lambda: drains.workers(bootstrap, topics, total, client=client, count=count, group=group)
+def _workers(bootstrap: str, topics: Topics, total: int, client: str, count: int, round_no: int,
+             size: int) -> Callable[[], float]:
+    group = f"{topics.namespace}-w{count}-{client}-{size}-{round_no}"
+    return lambda: drains.workers(bootstrap, topics, total, client=client, count=count, group=group,
+                                  transaction_events=size)
 
 
 def measure_drain(bootstrap: str, events: int = 20_000, partitions: int = 3, seed: int = 1, *,
                   workers: tuple[int, ...] = (1, 2), clients: tuple[str, ...] = ("kafka-python", "confluent"),
-                  rounds: int = 1, progress: Callable[[str, float], None] | None = None) -> DrainBench:
+                  rounds: int = 1, sizes: tuple[int, ...] = (DEFAULT_SIZE,),
+                  progress: Callable[[str, float], None] | None = None) -> DrainBench:
     """Fill a fresh namespace with the mix, run every drain on it `rounds` times (each drain's median
     counts), delete the namespace's topics."""
     catalogue = load_catalogue()
@@ -109,7 +113,7 @@ def measure_drain(bootstrap: str, events: int = 20_000, partitions: int = 3, see
     seen: dict[str, list[float]] = {}
     try:
         for round_no in range(rounds):
-            for name, drain in plan(bootstrap, topics, len(messages), workers, clients, round_no).items():
+            for name, drain in plan(bootstrap, topics, len(messages), workers, clients, round_no, sizes).items():
                 seen.setdefault(name, []).append(len(messages) / drain())
                 if progress is not None:
                     progress(name, seen[name][-1])

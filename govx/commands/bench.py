@@ -45,6 +45,7 @@ def exchange(
     workers: str = typer.Option("1,2", help="worker counts to run, comma-separated"),
     clients: str = typer.Option("kafka-python,confluent", help="clients to run govx's workers on"),
     rounds: int = typer.Option(1, min=1, help="rounds of every drain, one after the other; medians count"),
+    transaction_events: str = typer.Option("5000", help="worker transaction sizes to run (GOVX_TRANSACTION_EVENTS)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> int:
     """Drain the same topics with the references (bare copies, the hand-written confluent-kafka router on
@@ -56,7 +57,7 @@ def exchange(
     chosen = tuple(c.strip() for c in clients.split(","))
     shown = None if as_json else (lambda name, rate: console.print(f"{name:<40} {rate:>9,.0f} events/s"))
     result = measure_drain(load_settings().bootstrap, events, partitions, workers=counts, clients=chosen,
-                           rounds=rounds, progress=shown)
+                           rounds=rounds, sizes=tuple(int(n) for n in transaction_events.split(",")), progress=shown)
     if as_json:
         print(json.dumps({"events": result.events, "rates": result.rates,
                           "ratios": {name: result.ratio(name) for name in result.rates}}))
