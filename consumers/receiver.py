@@ -42,8 +42,8 @@ class Receiver:
         self.duplicates = 0
         for department in view.departments:  # alerts use increase(): the series must exist before the first
             metrics.receiver_violations.labels(department)
-        inboxes = pattern or rf"^{topics.namespace}\.dlv\..+"
-        self._subscriber = transport.subscriber(inboxes, group or f"{topics.namespace}-receivers",
+        inboxes = pattern or topics.inbox_pattern
+        self._subscriber = transport.subscriber(inboxes, group or topics.receivers_group,
                                                 metadata_max_age_ms=1000, session_timeout_ms=10000)
 
     def poll(self, timeout_ms: int = 200) -> list[Received]:

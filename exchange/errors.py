@@ -2,10 +2,14 @@
 
     GovxError
     ├── ConfigError                 bad settings, scenario or unknown GOVX_ key
+    │   └── RunError                a load-test run cannot go on (a child failed to start)
+    ├── InvalidValueError           a value outside its domain (a node, a code)
+    │   └── UnknownDivisionError    a six-digit code the division table lacks
     ├── BrokerError                 the local Kafka broker cannot be installed or started
     ├── TransportError              the Kafka cluster failed a request        (retriable)
     ├── CatalogueError              the catalogue data is inconsistent
     ├── SchemaError                 an Avro schema or datum does not fit
+    ├── ApiError                    an HTTP answer other than success, raised from a route
     ├── DirectoryError              a directory request breaks the sharing rules
     │   ├── NotFoundError           no such resource, application, grant or record
     │   ├── ForbiddenError          the caller may not do this
@@ -37,6 +41,30 @@ class GovxError(Exception):
 
 class ConfigError(GovxError):
     """Settings, a scenario file or the environment are wrong."""
+
+
+class RunError(ConfigError):
+    """A load-test run cannot go on: a child process failed to start or died."""
+
+
+class InvalidValueError(GovxError):
+    """A value outside what its domain allows: a department node, a division code."""
+
+
+class UnknownDivisionError(InvalidValueError):
+    """A code that is not a division of the table."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"unknown division code {code!r}: not in the Guangdong GB/T 2260 table")
+        self.code = code
+
+
+class ApiError(GovxError):
+    """An HTTP answer other than success, raised from a route."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
 
 
 class BrokerError(GovxError):

@@ -25,8 +25,8 @@ from exchange.core.rules import Rules
 from exchange.core.topics import Topics
 from exchange.emit import dead_letter_directory_event, emit
 from exchange.errors import DirectoryError, TransportError
-from exchange.inboxes import Inboxes
 from exchange.kafka.directory_feed import DirectoryFeed
+from exchange.kafka.inboxes import Inboxes
 from exchange.kafka.schema_feed import SchemaPublisher
 from exchange.kafka.transport import Partition, Transport, closed_after
 from exchange.runtime.exchange_meter import LagReporter, count_batch
@@ -117,7 +117,7 @@ class Worker:
                 f"{config.group}-{config.worker_id}", transaction_timeout_ms=config.transaction_timeout_ms)))
             self.window = TransactionWindow(self.producer, config.transaction_events, config.transaction_ms)
             self.inboxes = Inboxes(self.admin, config.inbox_partitions)
-            self.inboxes.prepare(self.rules.all(), self.producer)
+            self.inboxes.learn({r.topic for rules in self.rules.all() for r in rules.routes}, self.producer)
             self.subscriber = opening.enter_context(closed_after(transport.subscriber(
                 self.topics.source_pattern, config.group, on_revoke=self.window.revoke,
                 metadata_max_age_ms=5000, max_poll_interval_ms=60000,
@@ -175,7 +175,7 @@ class Worker:
     def _process(self, batch: list[Message]) -> None:
         at = self._clock()
         outcomes = [self.exchange.process(message, at) for message in batch]
-        self.inboxes.ensure(outcomes)
+        self.inboxes.ensure(d.route.topic for o in outcomes for d in o.deliveries)
         try:
             self.window.begin_if_closed()
             emit(self.producer, outcomes, self.topics, at)

@@ -1,7 +1,7 @@
 """Which deliveries a run must produce, derived from the grants — independently of the exchange.
 
 This is the oracle the report checks the receivers' ledgers against. It reads the grants as
-plain data and applies the sharing rules of DOMAIN §2 directly (sharing type, grant origin,
+plain data and applies the sharing rules of docs/domain.md §1 directly (sharing type, grant origin,
 validity window, region scope), without the compiled routes of `exchange.rules`, so a bug in the
 exchange's fast path shows up as `lost` or `unexpected` instead of being mirrored here.
 """

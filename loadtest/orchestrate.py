@@ -19,18 +19,16 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 
-from exchange.core import regions
 from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
+from exchange.errors import RunError
 from exchange.kafka.admin import Admin, end_offsets
-from exchange.kafka.provision import provision, read_directory
 from exchange.kafka.transport import kafka_transport
-from loadtest.expected import GrantTerms, save_terms, terms_of
 from loadtest.folder import read_dead_letters, report_from_folder, save_dead_letters
+from loadtest.namespace import delete_namespace, inbox_topics, prepare, write_plans
 from loadtest.output import write_report
 from loadtest.peak import PeakWatch
-from loadtest.plan import ProducerPlan, SourcePlan
-from loadtest.processes import Child, Children, RunError
+from loadtest.processes import Child, Children
 from loadtest.progress import Progress
 from loadtest.report import Report
 from loadtest.scenario import Scenario
@@ -55,19 +53,13 @@ class Run:
     def __init__(self, options: RunOptions, catalogue: Catalogue, console: Console) -> None:
         self.options, self.catalogue, self.console = options, catalogue, console
         self.topics = Topics(options.namespace)
+        self.transport = kafka_transport(options.bootstrap)
         self.ledgers = options.report_dir / "ledgers"
         self.progress = Progress()
-        self.children = Children(self._env(), options.report_dir / "logs")
+        self.children = Children(child_env(options), options.report_dir / "logs")
         self.peak = PeakWatch(options.scenario.peak, options.scenario.base_rate) if options.scenario.peak else None
         self.interrupted = False
         self.final = Samples()
-
-    def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
-            "GOVX_DATA_DIR", "GOVX_CACHE_DIR")}
-        return {**env, "GOVX_BOOTSTRAP_SERVERS": self.options.bootstrap,
-                "GOVX_TOPIC_NAMESPACE": self.options.namespace, "GOVX_EXCHANGE_GROUP": f"{self.options.namespace}-x",
-                "GOVX_METRICS_HOST": "127.0.0.1", "GOVX_PARTITIONS": str(self.options.scenario.partitions)}
 
     def execute(self) -> Report:
         """Run the scenario and write its report; a child that fails to start raises `RunError`."""
@@ -78,7 +70,7 @@ class Run:
             self._stop()
         report = self.report()
         if not self.options.keep_topics:
-            self._delete_topics()
+            delete_namespace(self.transport, self.topics)
         return report
 
     def _produce(self) -> None:
@@ -99,19 +91,8 @@ class Run:
             self.interrupted = True
 
     def _prepare(self) -> None:
-        scenario = self.options.scenario
         self.progress.phase = "provisioning"
-        provision(kafka_transport(self.options.bootstrap), self.topics, self.catalogue, partitions=scenario.partitions)
-        view = read_directory(kafka_transport(self.options.bootstrap), self.topics, self.catalogue)
-        terms = terms_of(view)
-        self.options.report_dir.mkdir(parents=True, exist_ok=True)
-        save_terms(terms, self.options.report_dir / "grants.json")
-        admin = Admin(self.options.bootstrap)
-        try:
-            admin.ensure_topics(self.topics.inboxes(
-                {g.consumer for g in view.grants.values() if g.id in _receiving(terms, scenario)}))
-        finally:
-            admin.close()
+        prepare(self.transport, self.topics, self.catalogue, self.options.scenario, self.options.report_dir)
 
     def _start(self) -> None:
         scenario, children = self.options.scenario, self.children
@@ -135,16 +116,7 @@ class Run:
         scenario = self.options.scenario
         steps = self.peak.steps() if self.peak else scenario.steps
         duration = self.peak.duration_s() if self.peak else scenario.duration_s
-        shards: list[list[SourcePlan]] = [[] for _ in range(min(scenario.producers, len(scenario.nodes)))]
-        for index, node in enumerate(scenario.nodes):
-            shards[index % len(shards)] += [SourcePlan(node.division, d, r) for d, r in node.rates.items() if r > 0]
-        paths = []
-        for index, sources in enumerate(shards):
-            path = self.options.report_dir / f"plan-{index}.json"
-            ProducerPlan(tuple(sources), duration, start_s, scenario.seed + index, ramp_s=scenario.ramp_up_s,
-                         steps=steps, bad_share=scenario.bad_share).write(path)
-            paths.append(path)
-        return paths
+        return write_plans(scenario, self.options.report_dir, start_s, steps, duration)
 
     def _ports(self) -> list[int]:
         return [port for child in self.children.all if child.running() and (port := child.metrics_port)]
@@ -184,8 +156,8 @@ class Run:
         """Wait until the exchange and the receivers have committed everything there is."""
         self.progress.phase = "draining"
         deadline = time.monotonic() + timeout_s
-        groups = {f"{self.options.namespace}-x": self._source_topics(),
-                  f"{self.options.namespace}-receivers": self._inbox_topics()}
+        groups = {self.topics.run_exchange_group: self._source_topics(),
+                  self.topics.receivers_group: self._inbox_topics()}
         admin = Admin(self.options.bootstrap)
         try:
             while not all(_caught_up(admin, self.options.bootstrap, g, t) for g, t in groups.items()):
@@ -202,11 +174,7 @@ class Run:
         return [self.topics.source(resource) for resource in self.catalogue.resources]
 
     def _inbox_topics(self) -> list[str]:
-        admin = Admin(self.options.bootstrap)
-        try:
-            return sorted(t for t in admin.topics() if t.startswith(f"{self.options.namespace}.dlv."))
-        finally:
-            admin.close()
+        return inbox_topics(self.transport, self.topics)
 
     def _stop(self) -> None:
         self.progress.phase = "stopping"
@@ -226,30 +194,19 @@ class Run:
         write_report(report, self.options.report_dir)
         return report
 
-    def _delete_topics(self) -> None:
-        admin = Admin(self.options.bootstrap)
-        try:
-            admin.delete_topics(t for t in admin.topics() if t.startswith(f"{self.options.namespace}."))
-        finally:
-            admin.close()
+
+def child_env(options: RunOptions) -> dict[str, str]:
+    """The environment of the run's children: this one's, less GOVX_ settings, plus the run's own."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
+        "GOVX_DATA_DIR", "GOVX_CACHE_DIR")}
+    return {**env, "GOVX_BOOTSTRAP_SERVERS": options.bootstrap,
+            "GOVX_TOPIC_NAMESPACE": options.namespace,
+            "GOVX_EXCHANGE_GROUP": Topics(options.namespace).run_exchange_group,
+            "GOVX_METRICS_HOST": "127.0.0.1", "GOVX_PARTITIONS": str(options.scenario.partitions)}
 
 
 def _pause(seconds: float) -> None:
     time.sleep(seconds)
-
-
-def _receiving(terms: list[GrantTerms], scenario: Scenario) -> set[str]:
-    """The grants that can deliver events of the scenario's nodes (their inboxes are created up front)."""
-    regions_in_play = {code for node in scenario.nodes for code in _subtree(node.division)}
-    return {t.id for t in terms if t.eligible and any(t.scope.covers(t.consumer.partition("/")[0], r)
-                                                      for r in regions_in_play)}
-
-
-def _subtree(division: str) -> set[str]:
-    found = {division}
-    for child in regions.children(division):
-        found |= _subtree(child.code)
-    return found
 
 
 def _caught_up(admin: Admin, bootstrap: str, group: str, topics: list[str]) -> bool:

@@ -1,6 +1,6 @@
 """The child processes of a run: started in their own sessions, ready when they say so.
 
-Each child is `python -m exchange.cli <command>`; it prints one JSON ready line on stdout and
+Each child is `python -m govx.cli <command>`; it prints one JSON ready line on stdout and
 logs to its own file. Children get their own session so a Ctrl-C reaches only `govx run`, which
 then stops them in order (producers first, then — once drained — receivers and workers).
 """
@@ -19,11 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from exchange.errors import GovxError
-
-
-class RunError(GovxError):
-    """A run could not be carried out (a child failed to start or died)."""
+from exchange.errors import RunError
 
 
 @dataclass

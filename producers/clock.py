@@ -7,9 +7,10 @@ Times are kept in China Standard Time and rounded to whole milliseconds, which i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-CHINA = timezone(timedelta(hours=8))
+from exchange.core.civil_time import CHINA
+
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 

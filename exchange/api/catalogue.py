@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Query
 
 from exchange.api.deps import caller, state
-from exchange.api.errors import ApiError
 from exchange.api.models import DataItemOut, ErrorOut, Page, ResourceDetailOut, ResourceOut, SchemaOut
 from exchange.api.state import ApiState
 from exchange.core.directory import Node, Resource, SharingType
 from exchange.core.schemas import data_items
-from exchange.errors import UnknownSchemaError
+from exchange.errors import ApiError, UnknownSchemaError
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], dependencies=[Depends(caller)],
                    responses={401: {"model": ErrorOut}, 422: {"model": ErrorOut}})

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
-from exchange.api.errors import ApiError
 from exchange.api.keys import Keys
 from exchange.api.state import ApiState
 from exchange.core.directory import Node
+from exchange.errors import ApiError
 
 API_KEY = APIKeyHeader(name="X-Api-Key", auto_error=False, description="your department node's API key",
                        scheme_name="department key")

@@ -14,19 +14,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from exchange.errors import DirectoryError, GovxError
+from exchange.errors import ApiError, DirectoryError, GovxError
 
 HTTP_CODES = {400: "request.bad", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large", 415: "media_type",
               422: "request.invalid"}
-
-
-class ApiError(Exception):
-    """An answer other than success, raised from a route."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,

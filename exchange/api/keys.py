@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from exchange.core.directory import Node
-from exchange.errors import ConfigError
+from exchange.errors import ConfigError, InvalidValueError
 
 MIN_LENGTH = 24
 
@@ -42,7 +42,7 @@ class Keys:
             raise ConfigError(f"{path}: expected one table [keys] of \"<division>/<department>\" = \"<key>\"")
         try:
             return cls(table["keys"])
-        except ValueError as exc:
+        except InvalidValueError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
 
     def node_of(self, presented: str) -> Node | None:

@@ -48,7 +48,7 @@ class KafkaLink:
         state.apply(read)
         read.clear()
         state.freshness.directory_read_at = time.monotonic()
-        group = f"{self.topics.namespace}-api-{uuid.uuid4().hex}"  # never commits: every start rebuilds the store
+        group = self.topics.api_group(uuid.uuid4().hex)  # never commits: every start rebuilds the store
         records = self.transport.subscriber(self.topics.source_pattern, group, metadata_max_age_ms=5000)
         self._read = read
         self._threads = [threading.Thread(target=self._directory, args=(feed, state), daemon=True, name="directory"),

@@ -13,11 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path
 
 from exchange.api.deps import caller, state
-from exchange.api.errors import ApiError
 from exchange.api.models import ErrorOut, RecordOut
 from exchange.api.state import ApiState
 from exchange.core.codec import decode
 from exchange.core.directory import Node
+from exchange.errors import ApiError
 
 router = APIRouter(prefix="/v1", tags=["records"], responses={
     401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}})

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from exchange.api.deps import caller, state
-from exchange.api.errors import ApiError
 from exchange.api.models import (
     ApplicationIn,
     ApplicationOut,
@@ -23,6 +22,7 @@ from exchange.api.state import ApiState
 from exchange.core.catalogue import end_of_day
 from exchange.core.directory import Application, ApplicationStatus, Grant, Node
 from exchange.core.sharing import Decision, Request, as_public
+from exchange.errors import ApiError
 
 router = APIRouter(prefix="/v1", tags=["sharing"], responses={
     400: {"model": ErrorOut, "description": "the body is not JSON"},

@@ -10,11 +10,12 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from exchange.core import regions
+from exchange.core.civil_time import CHINA
 from exchange.core.codec import SchemaRegistry
 from exchange.core.directory import (
     Department,
@@ -35,7 +36,6 @@ from exchange.core.schemas import data_items, load_definitions, standalone
 from exchange.core.views import ViewSpec, build_view
 from exchange.errors import CatalogueError, GovxError
 
-CHINA = timezone(timedelta(hours=8))
 DEPARTMENT_KEYS = {"name", "full_name", "english", "levels"}
 RESOURCE_KEYS = {"id", "code", "name", "english", "schema", "subject", "region_field", "providers",
                  "classification", "abstract", "format", "sharing", "conditions", "sharing_method", "open",

@@ -1,4 +1,4 @@
-"""Validate and generate citizen IDs (GB 11643, DOMAIN §5); `exchange.identifiers` re-exports it all.
+"""Validate and generate citizen IDs (GB 11643, docs/domain.md §9); `exchange.identifiers` re-exports it all.
 
 A citizen ID is a 6-digit address code, birth date YYYYMMDD, 3-digit sequence (odd male, even
 female) and a mod-11 check character (``X`` for 10). `check_citizen_id` runs once per event, so it
@@ -12,8 +12,9 @@ import calendar
 import random
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
+from exchange.core.civil_time import CHINA, today_in_china
 from exchange.core.id_types import PROVINCE_PREFIXES, IdKind, Problem, Verdict, require_region, require_valid, verdict
 
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -49,7 +50,7 @@ def citizen_id_problem(value: str, today: date | None) -> Problem:
         return "region", f"address code {head[:6]} starts with {head[:2]}, which is no province code"
     today_text = _TODAY.text() if today is None else f"{today.year:04d}{today.month:02d}{today.day:02d}"
     if not _is_birth_date(head[6:14], today_text):
-        return "date", _citizen_date_detail(head[6:14], today or datetime.now(_CHINA).date())
+        return "date", _citizen_date_detail(head[6:14], today or today_in_china())
     expected = _CID_CHECK[sum(map(_getitem, _CID_TERMS, head)) % 11]
     if value[17] != expected:
         return "checksum", f"check character is {value[17]} but the first 17 characters give {expected}"
@@ -101,13 +102,12 @@ class _ChinaDay:
             if self._text:
                 for hook in self.hooks:
                     hook()
-            today = datetime.now(_CHINA).date()
+            today = today_in_china()
             self._text = f"{today:%Y%m%d}"
-            self._until = datetime.combine(today + timedelta(days=1), datetime.min.time(), _CHINA).timestamp()
+            self._until = datetime.combine(today + timedelta(days=1), datetime.min.time(), CHINA).timestamp()
         return self._text
 
 
-_CHINA = timezone(timedelta(hours=8))
 _TODAY = _ChinaDay()
 china_today_text = _TODAY.text  # today in China as YYYYMMDD (a bound method: no extra call)
 
@@ -145,7 +145,7 @@ def citizen_id_check_char(first17: str) -> str:
 def make_citizen_id(region: str, birth: date, sequence: int) -> str:
     """Build a valid citizen ID; `sequence` is 0–999, odd for a man and even for a woman."""
     require_region(region)
-    if not EARLIEST_BIRTH <= birth <= datetime.now(_CHINA).date():
+    if not EARLIEST_BIRTH <= birth <= today_in_china():
         raise ValueError(f"birth date {birth.isoformat()} is not between 1900-01-01 and today")
     if not 0 <= sequence <= 999:
         raise ValueError(f"sequence {sequence} is not in 0–999")

@@ -90,7 +90,6 @@ class SchemaRegistry:
     def __init__(self, derive_id: Callable[[str], int] = schema_id) -> None:
         self._derive_id = derive_id
         self._by_id: dict[int, RegisteredSchema] = {}
-        self._by_name: dict[str, RegisteredSchema] = {}
 
     def register(self, schema: Mapping[str, Any]) -> RegisteredSchema:
         """Register `schema` (idempotent) and return it with its id."""
@@ -101,7 +100,6 @@ class SchemaRegistry:
                 raise SchemaError(f"schema id {candidate.id} of {candidate.name} collides with {existing.name}")
             return existing
         self._by_id[candidate.id] = candidate
-        self._by_name[candidate.name] = candidate
         return candidate
 
     def get(self, schema_id: int) -> RegisteredSchema:
@@ -109,13 +107,6 @@ class SchemaRegistry:
             return self._by_id[schema_id]
         except KeyError:
             raise UnknownSchemaError(f"schema id {schema_id} is not registered") from None
-
-    def by_name(self, name: str) -> RegisteredSchema:
-        """The schema last registered under the full name `name`."""
-        try:
-            return self._by_name[name]
-        except KeyError:
-            raise SchemaError(f"no schema named {name!r} is registered") from None
 
     def __iter__(self) -> Iterator[RegisteredSchema]:
         return iter(list(self._by_id.values()))

@@ -1,6 +1,6 @@
 """Validate and generate unified social credit codes (GB 32100) and organisation codes (GB 11714).
 
-A USCC (DOMAIN §5) is a registering authority, organisation type, 6-digit division, 9-character
+A USCC (docs/domain.md §9) is a registering authority, organisation type, 6-digit division, 9-character
 organisation code (GB 11714) and a mod-31 check character, all over the 31-char alphabet
 ``0123456789ABCDEFGHJKLMNPQRTUWXY``. `check_uscc` runs once per event, so it uses a precomputed
 per-position table (char → weighted value) and string methods only. `exchange.identifiers`

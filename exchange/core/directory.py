@@ -14,10 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 from exchange.core.regions import Level, RegionScope
+from exchange.errors import InvalidValueError
 
 
 class SharingType(StrEnum):
-    """共享类型: how a resource may be shared (DOMAIN §2)."""
+    """共享类型: how a resource may be shared (docs/domain.md §1)."""
 
     UNCONDITIONAL = "unconditional"
     CONDITIONAL = "conditional"
@@ -65,7 +66,7 @@ class Node:
     def parse(cls, text: str) -> Node:
         division, sep, department = text.partition("/")
         if not sep or len(division) != 6 or not division.isdigit() or not department:
-            raise ValueError(f"{text!r} is not a department node '<6-digit division>/<department>'")
+            raise InvalidValueError(f"{text!r} is not a department node '<6-digit division>/<department>'")
         return cls(division, department)
 
     @property

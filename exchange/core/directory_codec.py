@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from exchange.core.directory import Application, DirectoryEvent, Entity, Grant, Node, Resource
-from exchange.errors import DirectoryError
+from exchange.errors import DirectoryError, InvalidValueError
 
 KINDS: dict[str, type[Entity]] = {"resource": Resource, "grant": Grant, "application": Application}
 
@@ -73,7 +73,7 @@ def _scalar(hint: Any, value: Any, where: str) -> Any:
             return Node.parse(value)
         if isinstance(hint, type) and issubclass(hint, Enum):
             return hint(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, InvalidValueError) as exc:
         raise DirectoryError(f"{where}: {exc}") from exc
     if isinstance(hint, type) and not isinstance(value, hint):
         raise DirectoryError(f"{where} must be {hint.__name__}, not {type(value).__name__}")

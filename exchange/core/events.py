@@ -1,4 +1,4 @@
-"""Building source events in the wire contract (DESIGN §2), as a departmental system must.
+"""Building source events in the wire contract (docs/architecture.md §4), as a departmental system must.
 
 Used by the department simulators, the in-memory test driver and anyone writing a client:
 key = the subject identifier, value = Avro in the Confluent wire format, headers = CloudEvents

@@ -1,4 +1,4 @@
-"""Types and helpers shared by the identifier modules (DOMAIN §5).
+"""Types and helpers shared by the identifier modules (docs/domain.md §9).
 
 `exchange.identifiers`, `exchange.citizen_ids` and `exchange.credit_codes` all import from here,
 and this module imports none of them, so there is no import cycle. Use `exchange.identifiers`

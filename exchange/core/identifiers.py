@@ -1,4 +1,4 @@
-"""Validate and generate the identifiers every record carries (DOMAIN §5).
+"""Validate and generate the identifiers every record carries (docs/domain.md §9).
 
 - Citizen ID (GB 11643): `exchange.citizen_ids` — 6-digit address code, birth date YYYYMMDD,
   3-digit sequence (odd male, even female) and a mod-11 check character (``X`` for 10).

@@ -4,7 +4,7 @@ A division code has six digits: two for the province, two for the prefecture-lev
 two for the county or district. The province is ``440000``; a city ends in ``00``
 (``440100`` 广州市); a county fills all six (``440106`` 天河区). Each level runs its own
 exchange platform, and data moving between two divisions travels the tree: up from the source
-to the lowest platform both share, then down to the destination (DOMAIN §4). 东莞 (441900) and
+to the lowest platform both share, then down to the destination (docs/domain.md §1). 东莞 (441900) and
 中山 (442000) have no county level, so their exchange is two-level.
 
 The table lists the province, all 21 cities and the counties of 广州 and 清远 only; the other
@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from exchange.errors import UnknownDivisionError
 
 PROVINCE_CODE = "440000"
 
@@ -46,14 +48,6 @@ _COUNTIES = (
 # fmt: on
 
 _TWO_LEVEL_CITIES = frozenset({"441900", "442000"})  # 东莞市, 中山市: no county level
-
-
-class UnknownDivisionError(ValueError):
-    """A code that is not a division of the table."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(f"unknown division code {code!r}: not in the Guangdong GB/T 2260 table")
-        self.code = code
 
 
 class Level(StrEnum):

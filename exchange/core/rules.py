@@ -4,7 +4,7 @@ Per resource: its schema, the identifier checks of its fields, and one `Route` p
 grant with a ready `View`. The per-event path does only what cannot be done earlier: a region
 lookup (cached per division), a validity-window comparison, and projecting the views.
 
-Eligibility follows DOMAIN §2: a `none` resource never delivers, whatever a grant says; a
+Eligibility follows docs/domain.md §1: a `none` resource never delivers, whatever a grant says; a
 conditional resource delivers only on approved (or catalogue) grants, never on a bare
 subscription; an unconditional one on any grant.
 """

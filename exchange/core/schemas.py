@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from exchange.core.codec import RegisteredSchema, SchemaRegistry
 from exchange.core.identifiers import IdKind
 from exchange.errors import SchemaError
 
@@ -120,12 +119,6 @@ def standalone(name: str, definitions: Definitions) -> dict[str, Any]:
     return expanded
 
 
-def register_all(registry: SchemaRegistry, definitions: Definitions) -> dict[str, RegisteredSchema]:
-    """Register every record schema of `definitions`; return them by full name."""
-    records = [name for name, schema in definitions.items() if schema.get("type") == "record"]
-    return {name: registry.register(standalone(name, definitions)) for name in records}
-
-
 def _type_label(avro_type: Any) -> tuple[str, bool]:
     if isinstance(avro_type, list):
         branches = [b for b in avro_type if b != "null"]
@@ -145,13 +138,22 @@ def data_items(schema: Mapping[str, Any]) -> tuple[DataItem, ...]:
     return tuple(_data_item(schema.get("name", "?"), f) for f in schema.get("fields", ()))
 
 
+E = TypeVar("E", bound=Enum)
+
+
+def _member(kind: type[E], value: Any, problem: str) -> E:
+    """`kind(value)`, or a `SchemaError` saying `problem` and what is allowed."""
+    allowed = {member.value: member for member in kind}
+    if value not in allowed:
+        raise SchemaError(f"{problem}, not {value!r} (one of {', '.join(map(str, allowed))})")
+    return allowed[value]
+
+
 def _data_item(record: str, fld: Mapping[str, Any]) -> DataItem:
     where = f"{record}.{fld.get('name')}"
-    try:
-        sensitivity = Sensitivity(fld["sensitivity"])
-        identifier = IdKind(fld["identifier"]) if "identifier" in fld else None
-    except (KeyError, ValueError) as exc:
-        raise SchemaError(f"{where}: needs a sensitivity of L1-L4 and a known identifier kind ({exc})") from exc
+    sensitivity = _member(Sensitivity, fld.get("sensitivity"), f"{where}: needs a sensitivity of L1-L4")
+    identifier = _member(IdKind, fld["identifier"], f"{where}: not a known identifier kind") \
+        if "identifier" in fld else None
     if " / " not in str(fld.get("doc", "")):
         raise SchemaError(f"{where}: the doc must be 'Chinese / English'")
     label, optional = _type_label(fld["type"])

@@ -1,6 +1,7 @@
 """The sharing workflow (共享申请): apply, approve or refuse, subscribe, revoke — as directory events.
 
-Pure: each request is checked against the directory view and DOMAIN §2, and answered with the
+Pure: each request is checked against the directory view and the sharing types of docs/domain.md §1,
+and answered with the
 `DirectoryEvent`s that record it (the caller publishes them to `<ns>.directory`, where every
 exchange worker picks them up). Conditional resources need an approved application; unconditional
 ones are subscribed without approval; `none` resources can be neither applied for nor granted.

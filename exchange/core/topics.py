@@ -1,4 +1,4 @@
-"""The topics of one exchange, under a namespace (default `gov`, as DESIGN §1 names them).
+"""The topics of one exchange, under a namespace (default `gov`; docs/architecture.md §1).
 
 | topic                        | what                                   | configured             |
 |------------------------------|----------------------------------------|------------------------|
@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from exchange.core.directory import Node
-from exchange.core.message import Message
 
 NAMESPACE = re.compile(r"[a-z][a-z0-9_-]{0,40}\Z")
 
@@ -73,7 +72,35 @@ class Topics:
 
     @property
     def source_pattern(self) -> str:
+        """Every source topic of the namespace, as a subscription pattern."""
         return rf"^{re.escape(self.namespace)}\.src\..+"
+
+    @property
+    def inbox_prefix(self) -> str:
+        return f"{self.namespace}.dlv."
+
+    @property
+    def inbox_pattern(self) -> str:
+        """Every inbox of the namespace, as a subscription pattern."""
+        return rf"^{re.escape(self.inbox_prefix)}.+"
+
+    def inbox_pattern_of(self, node: Node) -> str:
+        """One node's inbox, as a subscription pattern."""
+        return rf"^{re.escape(self.inbox(node))}$"
+
+    @property
+    def receivers_group(self) -> str:
+        """The department receivers' consumer group."""
+        return f"{self.namespace}-receivers"
+
+    @property
+    def run_exchange_group(self) -> str:
+        """The exchange workers' group in a `govx run` namespace (elsewhere GOVX_EXCHANGE_GROUP)."""
+        return f"{self.namespace}-x"
+
+    def api_group(self, instance: str) -> str:
+        """The group of one API process reading the sources into its record store."""
+        return f"{self.namespace}-api-{instance}"
 
     def control(self, partitions: int) -> list[TopicSpec]:
         """The topics every exchange needs whatever its directory holds."""
@@ -85,11 +112,3 @@ class Topics:
 
     def inboxes(self, nodes: Iterable[Node], partitions: int = 1) -> list[TopicSpec]:
         return [TopicSpec(self.inbox(node), partitions) for node in sorted(set(nodes))]
-
-
-def consumer_of(message: Message) -> Node | None:
-    """The consumer node a delivery was addressed to, from its `govx_consumer` header."""
-    for name, value in message.headers:
-        if name == "govx_consumer":
-            return Node.parse(value.decode())
-    return None

@@ -16,7 +16,7 @@ from typing import Any
 
 from exchange.core import masking
 from exchange.core.codec import RegisteredSchema, SchemaRegistry, frame
-from exchange.core.layout import Layout, Reader, encode_string
+from exchange.core.layout import Layout, Reader, encode_string, named_types
 from exchange.errors import SchemaError
 
 
@@ -67,7 +67,7 @@ def _define_named_once(fields: list[dict[str, Any]], source: Mapping[str, Any]) 
     """Dropping a field may drop the first definition of a named type used later: re-inline it."""
     definitions: dict[str, Any] = {}
     for fld in source["fields"]:
-        _collect(fld["type"], definitions)
+        named_types(fld["type"], definitions)
     seen: set[str] = set()
 
     def walk(schema: Any) -> Any:
@@ -91,18 +91,6 @@ def _define_named_once(fields: list[dict[str, Any]], source: Mapping[str, Any]) 
         return schema
 
     return [{**fld, "type": walk(fld["type"])} for fld in fields]
-
-
-def _collect(schema: Any, definitions: dict[str, Any]) -> None:
-    if isinstance(schema, list):
-        for branch in schema:
-            _collect(branch, definitions)
-    elif isinstance(schema, dict):
-        if schema.get("type") in ("record", "enum", "fixed"):
-            definitions.setdefault(schema["name"], schema)
-        for nested in (schema.get("items"), schema.get("values"), *[f["type"] for f in schema.get("fields", ())]):
-            if nested is not None:
-                _collect(nested, definitions)
 
 
 def _logical(avro_type: Any) -> str | None:

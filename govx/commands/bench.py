@@ -49,7 +49,8 @@ def exchange(
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> int:
     """Drain the same topics with the references (bare copies, the hand-written confluent-kafka router on
-    the same core) and govx's workers, in one run; print each rate and its ratio to the reference router."""
+    the same core) and govx's workers, in one run; print each rate and its ratio to the reference router
+    (docs/benchmarks.md §3)."""
     from exchange.runtime.settings import load_settings
     from loadtest.drainbench import REFERENCE, measure_drain
 

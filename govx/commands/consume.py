@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from exchange.core.catalogue import load_catalogue
 from exchange.core.directory import Node
 from exchange.core.directory_view import DirectoryView
 from exchange.core.topics import Topics
-from exchange.errors import ConfigError
+from exchange.errors import ConfigError, InvalidValueError
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.transport import kafka_transport
 from exchange.runtime.ledger import LedgerWriter
@@ -39,7 +38,7 @@ def consume(
     settings = load_settings()
     try:
         only = None if node is None else Node.parse(node)
-    except ValueError as exc:
+    except InvalidValueError as exc:
         raise ConfigError(f"--node: {exc}") from exc
     topics = Topics(settings.topic_namespace)
     stop = stop_on_signals()
@@ -47,7 +46,7 @@ def consume(
     transport = kafka_transport(settings.bootstrap)
     feed = DirectoryFeed(transport.reader([topics.directory]), view)
     feed.catch_up()
-    pattern = None if only is None else rf"^{re.escape(topics.inbox(only))}$"
+    pattern = None if only is None else topics.inbox_pattern_of(only)
     writer = LedgerWriter(ledger) if ledger else None
     with metrics_server(settings.metrics_host, metrics_port) as (metrics, port):
         receiver = Receiver(transport, topics, view, metrics, ledger=writer, group=group, pattern=pattern)

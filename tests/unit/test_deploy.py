@@ -1,5 +1,5 @@
 """The shipped operations files in deploy/ agree with the code: alert rules and dashboard use only
-series that exchange/metrics.py exports, every alert carries what an on-call engineer needs, and
+series that exchange/runtime/metrics.py exports, every alert carries what an on-call engineer needs, and
 the compose file is a runnable 3-broker cluster configured only with known GOVX_ settings.
 
 The helpers here (`metric_names`, `alert_rules`, `dashboard_expressions`, …) are shared with
@@ -269,7 +269,7 @@ def test_alerts_are_in_the_govx_group_with_unique_names() -> None:
 def test_alert_uses_only_exported_metrics(rule: dict[str, Any]) -> None:
     used = promql_metric_names(rule["expr"])
     assert used, "an alert that selects no series cannot fire"
-    assert used <= metric_names(), f"not exported by exchange/metrics.py: {sorted(used - metric_names())}"
+    assert used <= metric_names(), f"not exported by exchange/runtime/metrics.py: {sorted(used - metric_names())}"
 
 
 @pytest.mark.parametrize("rule", alert_rules(), ids=lambda rule: str(rule["alert"]))
@@ -324,7 +324,8 @@ DASHBOARD_MUST_SHOW = {
 def test_dashboard_expression_uses_only_exported_metrics(title: str, expr: str) -> None:
     used = promql_metric_names(expr)
     assert used, f"{title}: selects no series"
-    assert used <= metric_names(), f"{title}: not exported by exchange/metrics.py: {sorted(used - metric_names())}"
+    missing = sorted(used - metric_names())
+    assert not missing, f"{title}: not exported by exchange/runtime/metrics.py: {missing}"
 
 
 def test_dashboard_variables() -> None:

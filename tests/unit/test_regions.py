@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exchange.core import regions
-from exchange.core.regions import Level, RegionScope, UnknownDivisionError
+from exchange.core.regions import Level, RegionScope
+from exchange.errors import GovxError, UnknownDivisionError
 
 GUANGZHOU_COUNTIES = {
     "440103", "440104", "440105", "440106", "440111", "440112", "440113", "440114", "440115",
@@ -186,7 +187,7 @@ def test_region_scope_needs_a_listed_consumer(scope: RegionScope) -> None:
 def test_unknown_code_raises_naming_it(call: Callable[[str], object], code: str) -> None:
     with pytest.raises(UnknownDivisionError, match=f"'{code}'") as raised:
         call(code)
-    assert isinstance(raised.value, ValueError)
+    assert isinstance(raised.value, GovxError) and raised.value.code == code
     assert not regions.is_known(code)
 
 

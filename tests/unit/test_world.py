@@ -16,6 +16,7 @@ from exchange.core.codec import RegisteredSchema, SchemaRegistry, decode, encode
 from exchange.core.identifiers import IdKind
 from exchange.core.regions import Level
 from exchange.core.schemas import data_items, identifier_fields
+from exchange.errors import UnknownDivisionError
 from producers.people import home_regions, old_code
 from producers.world import Draft, World
 
@@ -216,7 +217,7 @@ def test_consumer_departments_originate_nothing() -> None:
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(regions.UnknownDivisionError):
+    with pytest.raises(UnknownDivisionError):
         World("449999", CATALOGUE, seed=1, clock_origin=ORIGIN)
     with pytest.raises(ValueError, match="timezone"):
         World("440106", CATALOGUE, seed=1, clock_origin=datetime(2025, 6, 15))
