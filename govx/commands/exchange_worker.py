@@ -7,7 +7,7 @@ import os
 import typer
 
 from exchange.kafka.transport import kafka_transport
-from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
+from exchange.runtime.service import announce_ready, configure_logging, metrics_server, settle_heap, stop_on_signals
 from exchange.runtime.settings import load_settings
 from exchange.worker import Worker, WorkerConfig
 
@@ -33,6 +33,9 @@ def exchange(
     port = settings.metrics_port if metrics_port is None else metrics_port
     with metrics_server(settings.metrics_host, port) as (metrics, bound):
         worker = Worker(config, metrics, kafka_transport(settings.bootstrap))
-        worker.run(stop, lambda: announce_ready(role="exchange", worker_id=worker_id, metrics_port=bound,
-                                                pid=os.getpid()))
+        def ready() -> None:
+            settle_heap()
+            announce_ready(role="exchange", worker_id=worker_id, metrics_port=bound, pid=os.getpid())
+
+        worker.run(stop, ready)
     return 0
