@@ -2,7 +2,7 @@
 
 The usage record of an event is one JSON record on the audit topic, keyed by the event id, with
 one entry per delivery (`usages`): the regulation's record of every delivery stays complete while
-the exchange writes one audit record per event instead of one per delivery (docs/benchmarks.md §3
+the exchange writes one audit record per event instead of one per delivery (docs/benchmarks.md §4
 measured what that saves). Records go to the producer's `send_batch`, so the per-record Python is
 one tuple; each route's topic, headers and usage fragment were prepared when its rules compiled.
 """
