@@ -123,10 +123,10 @@ class RdPublisher:
                     produce(topic, value, key, headers=list(headers))
 
     def prepare(self, topics: Iterable[str]) -> None:
-        """Fetch the cluster's metadata now (one request), so the first batch does not wait for it."""
-        if list(topics):
-            with translated("fetching topic metadata"):
-                self._producer.list_topics(timeout=TIMEOUT_S)
+        """Fetch each topic's metadata now, so the first transaction does not wait for it topic by topic."""
+        with translated("fetching topic metadata"):
+            for topic in topics:
+                self._producer.list_topics(topic, timeout=TIMEOUT_S)
 
     def flush(self, timeout_s: float | None = None) -> None:
         with translated("flushing the producer"):
