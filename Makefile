@@ -26,11 +26,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-## prometheus + promtool (Debian's package) for the operators' kit tests
+## Debian packages the tests use: prometheus + promtool and amtool (operators' kit tests), chromium
+## (the run report's charts, rendered in a headless browser)
 tools:
-	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v amtool >/dev/null && \
+	  command -v chromium >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    prometheus prometheus-alertmanager chromium >/dev/null; }
 
 ## make test: lint, then unit and integration tests against a real broker started here and stopped after;
 ## the integration suite runs once per Kafka client (kafka-python, then confluent-kafka)
@@ -39,7 +42,7 @@ test: lint tools
 	$(TEST_ENV) $(BIN)/pytest && $(TEST_ENV) GOVX_KAFKA_CLIENT=confluent $(BIN)/pytest tests/integration; \
 	  status=$$?; $(TEST_ENV) $(BIN)/govx kafka down; exit $$status
 
-unit: install
+unit: install tools
 	$(BIN)/pytest tests/unit
 
 integration: install tools

@@ -10,6 +10,7 @@
     ├── CatalogueError              the catalogue data is inconsistent
     ├── SchemaError                 an Avro schema or datum does not fit
     ├── ApiError                    an HTTP answer other than success, raised from a route
+    │   └── RegistryError           a schema registry refusal, with Confluent's error code (api/registry_auth)
     ├── DirectoryError              a directory request breaks the sharing rules
     │   ├── NotFoundError           no such resource, application, grant or record
     │   ├── ForbiddenError          the caller may not do this

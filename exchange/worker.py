@@ -51,6 +51,12 @@ class WorkerConfig:
     inbox_partitions: int = 1
     transaction_timeout_ms: int = 15000
     join_timeout_s: float = 30.0
+    batch_delay_s: float = 0.0  # testing only: a planted slowdown per batch (docs/load-testing.md)
+
+    def throttle(self) -> None:
+        """Hold the batch in hand for `batch_delay_s` (testing only: a slower exchange, on purpose)."""
+        if self.batch_delay_s:
+            time.sleep(self.batch_delay_s)
 
 
 def next_offsets(batch: Iterable[Message]) -> dict[Partition, int]:
@@ -179,6 +185,7 @@ class Worker:
         try:
             self.window.begin_if_closed()
             emit(self.producer, outcomes, self.topics, at)
+            self.config.throttle()
         except TransportError as exc:
             self._abort(exc)
             return

@@ -9,7 +9,22 @@ import typer
 from rich.console import Console
 
 from exchange.errors import GovxError
-from govx.commands import api, bench, consume, directory, exchange_worker, ids, kafka, produce, run
+from govx.commands import (
+    api,
+    bench,
+    check,
+    consume,
+    directory,
+    exchange_worker,
+    ids,
+    inbox,
+    kafka,
+    produce,
+    registry,
+    report,
+    run,
+    sample,
+)
 
 
 def _exit_with_result(result: object, **_: object) -> None:
@@ -34,9 +49,13 @@ app.command(name="exchange")(exchange_worker.exchange)
 app.command(name="produce")(produce.produce)
 app.command(name="consume")(consume.consume)
 app.command(name="run")(run.run)
-app.command(name="report")(run.report)
+app.add_typer(report.app, name="report")
 app.command(name="api")(api.api)
 app.command(name="api-keys")(api.api_keys)
+app.command(name="registry")(registry.registry)
+app.command(name="sample")(sample.sample)
+app.command(name="check")(check.check)
+app.command(name="inbox")(inbox.inbox)
 
 _errors = Console(stderr=True)
 

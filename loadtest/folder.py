@@ -1,4 +1,9 @@
-"""The report folder a run leaves, and rebuilding its report from it (`govx report`)."""
+"""The report folder a run leaves, and rebuilding its report from it (`govx report`).
+
+Besides the ledgers: `grants.json`, `dead_letters.jsonl`, `skipped.json`, `scrapes.json` (the
+batch-time histogram and lag at each scrape) and `run.json` (what ran: loadtest/runinfo.py).
+Folders of older runs lack the last two; their reports then say nothing of them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from exchange.kafka.client import Reader
 from exchange.runtime.ledger import read_ledgers
 from loadtest.expected import load_terms
 from loadtest.report import DeadLetter, Report, build_report
+from loadtest.scrapelog import ScrapeLog, batch_overall, over_time
 
 REQUIRED = ("ledgers", "grants.json", "dead_letters.jsonl")
 
@@ -44,4 +50,13 @@ def report_from_folder(folder: Path, scenario: str, *, interrupted: bool = False
                (folder / "dead_letters.jsonl").read_text(encoding="utf-8").splitlines() if line]
     skipped_path = folder / "skipped.json"
     skipped = json.loads(skipped_path.read_text(encoding="utf-8")) if skipped_path.exists() else {}
-    return build_report(scenario, produced, received, terms, letters, skipped, interrupted=interrupted)
+    facts_path = folder / "run.json"
+    facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
+    warmup_s = float(facts.get("scenario", {}).get("as_run", {}).get("warmup_s", 0.0))
+    report = build_report(scenario, produced, received, terms, letters, skipped, interrupted=interrupted,
+                          warmup_s=warmup_s)
+    report.run = facts
+    points = ScrapeLog.load(folder / "scrapes.json").points
+    report.batch_processing_ms = batch_overall(points, report.started_ms + int(warmup_s * 1000))
+    report.scraped = over_time(points, report.started_ms)
+    return report

@@ -25,10 +25,10 @@ def prepare(transport: Transport, topics: Topics, catalogue: Catalogue, scenario
     terms = terms_of(view)
     folder.mkdir(parents=True, exist_ok=True)
     save_terms(terms, folder / "grants.json")
+    in_play = receiving(terms, scenario)  # once, not per grant: that made provisioning quadratic in the grants
     admin = transport.admin()
     try:
-        admin.ensure_topics(topics.inboxes({g.consumer for g in view.grants.values()
-                                            if g.id in receiving(terms, scenario)}))
+        admin.ensure_topics(topics.inboxes({g.consumer for g in view.grants.values() if g.id in in_play}))
     finally:
         admin.close()
 

@@ -9,7 +9,6 @@ a (partial) report.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from contextlib import nullcontext
@@ -31,6 +30,7 @@ from loadtest.peak import PeakWatch
 from loadtest.processes import Child, Children
 from loadtest.progress import Progress
 from loadtest.report import Report
+from loadtest.runinfo import record_run
 from loadtest.scenario import Scenario
 from loadtest.scrape import Samples, scrape
 
@@ -101,7 +101,7 @@ class Run:
                                     str(self.ledgers / f"receiver-{i}.jsonl")]) for i in range(scenario.receivers)]
         children.wait_ready(receivers)
         workers = [children.start(f"exchange-{i}", "exchange", ["exchange", "--worker-id", str(i),
-                                  "--metrics-port", "0"]) for i in range(scenario.workers)]
+                                  "--metrics-port", "0", *scenario.exchange_args()]) for i in range(scenario.workers)]
         children.wait_ready(workers)
         start_s = time.time() + 3.0
         if self.peak is not None:
@@ -186,8 +186,8 @@ class Run:
     def report(self) -> Report:
         dead = read_dead_letters(self.options.bootstrap, self.topics.dlq)
         save_dead_letters(dead, self.options.report_dir / "dead_letters.jsonl")
-        skipped = {k: int(v) for k, v in self.final.by_label("govx_skips_total", "reason").items()}
-        (self.options.report_dir / "skipped.json").write_text(json.dumps(skipped), encoding="utf-8")
+        record_run(self.options.report_dir, self.options.scenario, self.options.namespace, self.options.bootstrap,
+                   self.final, self.progress.log)
         report = report_from_folder(self.options.report_dir, self.options.scenario.name, interrupted=self.interrupted)
         if self.peak is not None:
             report.details["peak"] = self.peak.summary()

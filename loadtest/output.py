@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from loadtest import chart
+from loadtest import charts
+from loadtest.percentiles import LABELS
 from loadtest.report import Report
 
 
@@ -20,28 +21,37 @@ def _verdict(report: Report) -> str:
     return "FAILED: " + ", ".join(problems)
 
 
-def summary_lines(report: Report) -> list[str]:
-    latency = report.latency_ms
-    lines = [
-        f"scenario              {report.scenario}{'  (interrupted: partial report)' if report.interrupted else ''}",
-        f"events produced       {report.events_produced} ({report.events_produced - report.events_valid} "
-        "deliberately bad)",
-        f"deliveries            {report.deliveries} of {report.expected_deliveries} expected from the grants",
-        f"lost / duplicated     {report.lost} / {report.duplicates}   unexpected {report.unexpected}   "
-        f"beyond grant {report.violations}",
-        f"skipped               {_pairs(report.skipped)}",
-        f"dead letters          {_pairs(report.dead_letters)}",
-        f"throughput            {report.throughput_events_per_s:.1f} events/s, {report.deliveries_per_s:.1f} "
-        "deliveries/s",
-        f"latency (ms, from the intended send time)  p50 {latency['p50']:.0f}  p95 {latency['p95']:.0f}  "
-        f"p99 {latency['p99']:.0f}  p99.9 {latency['p999']:.0f}  max {latency['max']:.0f}",
-        f"took                  {report.duration_s:.1f} s from the first intended send to the last receipt",
+def _standard(summary: dict[str, float]) -> str:
+    if not summary:
+        return "not measured"
+    return "  ".join(f"{label} {summary.get(key, 0.0):.0f}" for key, label in LABELS.items())
+
+
+def summary_facts(report: Report) -> list[tuple[str, str]]:
+    """The summary as (label, value) pairs: the text summary and the chart page's table."""
+    facts = [
+        ("scenario", f"{report.scenario}{'  (interrupted: partial report)' if report.interrupted else ''}"),
+        ("events produced", f"{report.events_produced} ({report.events_produced - report.events_valid} "
+                            "deliberately bad)"),
+        ("deliveries", f"{report.deliveries} of {report.expected_deliveries} expected from the grants"),
+        ("lost / duplicated", f"{report.lost} / {report.duplicates}   unexpected {report.unexpected}   "
+                              f"beyond grant {report.violations}"),
+        ("skipped", _pairs(report.skipped)),
+        ("dead letters", _pairs(report.dead_letters)),
+        ("throughput", f"{report.throughput_events_per_s:.1f} events/s, {report.deliveries_per_s:.1f} deliveries/s"),
+        ("e2e latency ms", _standard(report.latency_ms) + "   (from the intended send time)"),
+        ("publish delay ms", _standard(report.publish_delay_ms) + "   (actual against intended send time)"),
+        ("batch time ms", _standard(report.batch_processing_ms) + "   (per exchange batch, histogram estimate)"),
+        ("took", f"{report.duration_s:.1f} s from the first intended send to the last receipt"),
     ]
     peak = report.details.get("peak")
     if peak:
-        lines.append(f"peak                  sustained {peak['sustained_events_per_s']:.0f} events/s; "
-                     f"{peak['verdict']}")
-    return [*lines, _verdict(report)]
+        facts.append(("peak", f"sustained {peak['sustained_events_per_s']:.0f} events/s; {peak['verdict']}"))
+    return facts
+
+
+def summary_lines(report: Report) -> list[str]:
+    return [*(f"{label:<22}{value}" for label, value in summary_facts(report)), _verdict(report)]
 
 
 def _pairs(counts: dict[str, int]) -> str:
@@ -53,7 +63,6 @@ def write_report(report: Report, folder: Path) -> None:
     (folder / "report.json").write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
     (folder / "summary.txt").write_text("\n".join(summary_lines(report)) + "\n", encoding="utf-8")
-    facts = {line[:22].strip(): line[22:].strip() for line in summary_lines(report)[:-1] if len(line) > 22}
-    facts["verdict"] = _verdict(report)
-    (folder / "chart.html").write_text(chart.render(f"govx run — {report.scenario}", report.timeline, facts),
+    facts = {**dict(summary_facts(report)), "verdict": _verdict(report)}
+    (folder / "chart.html").write_text(charts.render(f"govx run — {report.scenario}", report, facts),
                                        encoding="utf-8")

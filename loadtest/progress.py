@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rich.table import Table
 
 from loadtest.scrape import Samples, quantile
+from loadtest.scrapelog import ScrapeLog
 
 
 @dataclass
@@ -27,9 +28,11 @@ class Progress:
     started: float = field(default_factory=time.monotonic)
     previous: Snapshot | None = None
     current: Snapshot | None = None
+    log: ScrapeLog = field(default_factory=ScrapeLog)
 
     def update(self, samples: Samples) -> None:
         self.previous, self.current = self.current, Snapshot(time.monotonic(), samples)
+        self.log.add(samples)
 
     def rate(self, name: str, **match: str) -> float:
         if self.previous is None or self.current is None:

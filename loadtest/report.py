@@ -3,12 +3,13 @@
 `lost` counts deliveries the grants call for that no receiver got; `duplicates` counts extra
 copies of a delivery at distinct offsets (a receiver re-reading one offset is not a duplicate);
 `unexpected` counts deliveries no grant calls for. Latency is measured from each event's
-*intended* send time, so a producer that fell behind cannot hide the wait.
+*intended* send time, so a producer that fell behind cannot hide the wait; the publish delay
+(actual against intended send time) shows how far behind it fell. Percentiles are the standard
+set of loadtest/percentiles.py.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -16,9 +17,8 @@ from typing import Any
 
 from exchange.runtime.ledger import Produced, Received
 from loadtest.expected import GrantTerms, expected_deliveries
+from loadtest.percentiles import distribution, summarise
 from producers.faults import EXPECTED_REASON, Fault
-
-PERCENTILES = (("p50", 50.0), ("p95", 95.0), ("p99", 99.0), ("p999", 99.9))
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,15 @@ class Report:
     latency_ms: dict[str, float]
     duration_s: float
     interrupted: bool = False
+    publish_delay_ms: dict[str, float] = field(default_factory=dict)
+    batch_processing_ms: dict[str, float] = field(default_factory=dict)
+    started_ms: int = 0
+    warmup_s: float = 0.0
+    latency_distribution: list[list[float]] = field(default_factory=list)
+    publish_delay_distribution: list[list[float]] = field(default_factory=list)
     timeline: list[dict[str, float]] = field(default_factory=list)
+    scraped: list[dict[str, float]] = field(default_factory=list)
+    run: dict[str, Any] = field(default_factory=dict)
     lost_examples: list[list[str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -68,22 +76,6 @@ class Report:
         return {**asdict(self), "ok": self.ok, "dead_letters_match": self.dead_letters_match}
 
 
-def percentile(ordered: Sequence[float], share: float) -> float:
-    """The nearest-rank percentile of an ascending sequence (0 for an empty one)."""
-    if not ordered:
-        return 0.0
-    rank = max(math.ceil(share * len(ordered) / 100 - 1e-9), 1)
-    return float(ordered[rank - 1])
-
-
-def latency_summary(latencies_ms: Iterable[float]) -> dict[str, float]:
-    ordered = sorted(latencies_ms)
-    summary = {name: percentile(ordered, share) for name, share in PERCENTILES}
-    summary["max"] = float(ordered[-1]) if ordered else 0.0
-    summary["mean"] = sum(ordered) / len(ordered) if ordered else 0.0
-    return summary
-
-
 def _distinct_deliveries(received: Iterable[Received]) -> dict[tuple[str, str], set[tuple[str, int, int]]]:
     """Per (event id, consumer), the distinct positions it was read at."""
     positions: dict[tuple[str, str], set[tuple[str, int, int]]] = defaultdict(set)
@@ -92,18 +84,29 @@ def _distinct_deliveries(received: Iterable[Received]) -> dict[tuple[str, str], 
     return positions
 
 
-def timeline(produced: Sequence[Produced], received: Sequence[Received], start_ms: int) -> list[dict[str, float]]:
-    """Per second of the run: events produced, deliveries received, latency percentiles."""
+def _per_second(values: Iterable[tuple[int, float]], start_ms: int) -> dict[int, list[float]]:
+    found: dict[int, list[float]] = defaultdict(list)
+    for at_ms, value in values:
+        found[(at_ms - start_ms) // 1000].append(value)
+    return found
+
+
+def timeline(produced: Sequence[Produced], received: Sequence[Received], start_ms: int,
+             dead_lettered: Iterable[str] = ()) -> list[dict[str, float]]:
+    """Per second of intended send time: events produced and dead-lettered, deliveries received, and
+    the standard percentiles of their end-to-end latency and of the producers' publish delay."""
     sent = Counter((p.intended_ms - start_ms) // 1000 for p in produced)
-    got: dict[int, list[float]] = defaultdict(list)
-    for entry in received:
-        got[(entry.event_ms - start_ms) // 1000].append(entry.received_ms - entry.event_ms)
-    seconds = sorted(set(sent) | set(got))
+    intended = {p.event_id: p.intended_ms for p in produced}
+    dead = Counter((intended[i] - start_ms) // 1000 for i in dead_lettered if i in intended)
+    got = _per_second(((r.event_ms, float(r.received_ms - r.event_ms)) for r in received), start_ms)
+    delay = _per_second(((p.intended_ms, float(p.sent_ms - p.intended_ms)) for p in produced), start_ms)
     rows = []
-    for second in seconds:
-        ordered = sorted(got.get(second, []))
-        rows.append({"t": float(second), "produced": float(sent.get(second, 0)), "delivered": float(len(ordered)),
-                     **{name: percentile(ordered, share) for name, share in PERCENTILES[:3]}})
+    seconds = set(sent) | set(got)
+    for second in range(min(seconds, default=0), max(seconds, default=-1) + 1):  # quiet seconds too
+        latency, publish = summarise(got.get(second, [])), summarise(delay.get(second, []))
+        rows.append({"t": float(second), "produced": float(sent.get(second, 0)), "delivered": latency.pop("count"),
+                     "dead_lettered": float(dead.get(second, 0)), **latency,
+                     **{f"publish_{name}": value for name, value in publish.items() if name != "count"}})
     return rows
 
 
@@ -113,8 +116,9 @@ def _sorted_counts(items: Iterable[str]) -> dict[str, int]:
 
 def build_report(scenario: str, produced: Sequence[Produced], received: Sequence[Received],
                  terms: Iterable[GrantTerms], dead_letters: Iterable[DeadLetter], skipped: Mapping[str, int],
-                 *, interrupted: bool = False) -> Report:
-    """Reconcile the ledgers against the grants and the dead-letter topic."""
+                 *, interrupted: bool = False, warmup_s: float = 0.0) -> Report:
+    """Reconcile the ledgers against the grants and the dead-letter topic. Latency and publish delay
+    leave out the first `warmup_s` seconds (the accounting never does)."""
     expected = expected_deliveries(produced, terms)
     positions = _distinct_deliveries(received)
     got = set(positions)
@@ -124,6 +128,9 @@ def build_report(scenario: str, produced: Sequence[Produced], received: Sequence
     end_ms = max([*(r.received_ms for r in received), *(p.sent_ms for p in produced)], default=start_ms)
     duration_s = max((end_ms - start_ms) / 1000, 1e-3)
     deliveries = sum(len(places) for places in positions.values())
+    measured_from = start_ms + int(warmup_s * 1000)
+    latency = [float(r.received_ms - r.event_ms) for r in received if r.event_ms >= measured_from]
+    delay = [float(p.sent_ms - p.intended_ms) for p in produced if p.intended_ms >= measured_from]
     return Report(
         scenario=scenario, events_produced=len(produced), events_valid=len(valid_ids), deliveries=deliveries,
         expected_deliveries=len(expected), lost=len(expected - got),
@@ -133,7 +140,10 @@ def build_report(scenario: str, produced: Sequence[Produced], received: Sequence
         dead_letters_expected=_sorted_counts(EXPECTED_REASON[Fault(p.fault)] for p in produced if p.fault),
         valid_events_dead_lettered=sum(1 for d in letters if d.event_id in valid_ids),
         throughput_events_per_s=len(produced) / duration_s, deliveries_per_s=deliveries / duration_s,
-        latency_ms=latency_summary(r.received_ms - r.event_ms for r in received), duration_s=duration_s,
-        interrupted=interrupted, timeline=timeline(produced, received, start_ms),
+        latency_ms=summarise(latency), duration_s=duration_s, publish_delay_ms=summarise(delay),
+        started_ms=start_ms, warmup_s=warmup_s, latency_distribution=distribution(latency),
+        publish_delay_distribution=distribution(delay),
+        interrupted=interrupted, timeline=timeline(produced, received, start_ms,
+                                                   (d.event_id for d in letters if d.event_id)),
         lost_examples=[list(pair) for pair in sorted(expected - got)[:10]],
     )

@@ -21,7 +21,9 @@ from exchange.errors import ConfigError
 from producers.world import originating_departments
 
 TOP = {"name", "description", "duration_s", "ramp_up_s", "seed", "bad_share", "workers", "partitions", "producers",
-       "receivers", "drain_timeout_s", "nodes", "steps", "peak"}
+       "receivers", "drain_timeout_s", "nodes", "steps", "peak", "baseline", "exchange_batch_delay_ms",
+       "warmup_s", "thresholds"}
+THRESHOLDS = {"max_p99_regression", "max_throughput_drop", "min_p99_change_ms"}
 NODE = {"division", "departments", "rate", "rates"}
 STEP = {"at_s", "factor"}
 PEAK = {"step_s", "factor", "max_steps", "p99_latency_ms", "max_lag_records"}
@@ -64,6 +66,10 @@ class Scenario:
     drain_timeout_s: float = 60.0
     steps: tuple[tuple[float, float], ...] = ()
     peak: Peak | None = None
+    warmup_s: float = 0.0
+    baseline: str | None = None
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    exchange_batch_delay_ms: float = 0.0
     source: str = field(default="", compare=False)
 
     @property
@@ -71,8 +77,22 @@ class Scenario:
         """Chains per second over all departments at the base rate."""
         return sum(sum(node.rates.values()) for node in self.nodes)
 
+    @property
+    def headline(self) -> str:
+        """The description, then the load as it will run (after any `--duration`)."""
+        shape = f"{self.duration_s:g} s" + (f" with a {self.ramp_up_s:g} s ramp" if self.ramp_up_s else "")
+        throttle = f", exchange throttled by {self.exchange_batch_delay_ms:g} ms a batch" \
+            if self.exchange_batch_delay_ms else ""
+        return f"{self.description} ({shape}, {self.workers} worker(s), {self.partitions} partitions{throttle})"
+
+    def exchange_args(self) -> list[str]:
+        """Extra `govx exchange` options the scenario asks for (only the testing throttle, for now)."""
+        return ["--batch-delay-ms", f"{self.exchange_batch_delay_ms:g}"] if self.exchange_batch_delay_ms else []
+
     def with_duration(self, duration_s: float) -> Scenario:
-        return replace(self, duration_s=duration_s, steps=tuple(s for s in self.steps if s[0] < duration_s))
+        return replace(self, duration_s=duration_s, ramp_up_s=min(self.ramp_up_s, duration_s),
+                       warmup_s=min(self.warmup_s, duration_s),
+                       steps=tuple(s for s in self.steps if s[0] < duration_s))
 
 
 def resolve(name_or_file: str) -> Path:
@@ -160,8 +180,22 @@ def load_scenario(name_or_file: str, catalogue: Catalogue) -> Scenario:
         partitions=check.whole("partitions", 3), producers=check.whole("producers", 1, high=16),
         receivers=check.whole("receivers", 1, high=16),
         drain_timeout_s=check.number("drain_timeout_s", 60.0, above=True),
-        steps=_steps(path, table.get("steps", []), duration), peak=_peak(path, table.get("peak")), source=str(path),
+        steps=_steps(path, table.get("steps", []), duration), peak=_peak(path, table.get("peak")),
+        warmup_s=check.number("warmup_s", 0.0, high=duration), baseline=_baseline(check, table.get("baseline")),
+        thresholds=_thresholds(path, table.get("thresholds", {})),
+        exchange_batch_delay_ms=check.number("exchange_batch_delay_ms", 0.0, high=60_000), source=str(path),
     )
+
+
+def _thresholds(path: Path, table: Mapping[str, Any]) -> dict[str, float]:
+    check = _Checker(path, "thresholds.", table, THRESHOLDS)
+    return {key: check.number(key) for key in sorted(table)}
+
+
+def _baseline(check: _Checker, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value):
+        check.fail("baseline", f"{value!r} is not the path of a report folder")
+    return value
 
 
 def _steps(path: Path, steps: list[Mapping[str, Any]], duration: float) -> tuple[tuple[float, float], ...]:

@@ -69,9 +69,8 @@ class Person:
 def home_regions(division: str) -> tuple[str, ...]:
     """Where the people of a node are registered.
 
-    A county node: the county. A city with listed counties (广州, 清远): its counties. Any other
-    city, and the two-level 东莞/中山: the city code. The province: every listed county and the
-    code of every city without listed counties.
+    A county node: the county. A city: its counties; the two-level 东莞/中山: the city code.
+    The province: every county and the two-level cities.
     """
     level = regions.level_of(division)
     if level is Level.COUNTY:

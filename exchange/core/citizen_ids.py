@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from exchange.core import regions
 from exchange.core.civil_time import CHINA, today_in_china
 from exchange.core.id_types import PROVINCE_PREFIXES, IdKind, Problem, Verdict, require_region, require_valid, verdict
 
-EARLIEST_BIRTH = date(1900, 1, 1)
+EARLIEST_BIRTH = date(1880, 1, 1)  # GB 11643's own example 440524188001010014 is born 1880-01-01
 
 _CID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CID_TERMS = tuple({str(d): d * w for d in range(10)} for w in _CID_WEIGHTS)
@@ -32,9 +33,10 @@ def check_citizen_id(value: str, *, today: date | None = None) -> Verdict:
     """Check a citizen ID: length, charset, region, birth date, checksum (in that order).
 
     The first 17 characters are ASCII digits and the last a digit or an uppercase ``X``; the
-    first two digits are a GB/T 2260 province code (the rest of the address code need not exist
-    today: old codes such as 441822 stay valid); the birth date is a calendar date from
-    1900-01-01 to `today` (default: today in China Standard Time).
+    first two digits are a GB/T 2260 province code, and a Guangdong (44) address code is a current
+    or former division of Guangdong (an ID keeps the code of first registration: 440524 潮阳县 is
+    long gone but stays valid); the birth date is a calendar date from 1880-01-01 to `today`
+    (default: today in China Standard Time).
     """
     return verdict(IdKind.CITIZEN_ID, value, citizen_id_problem(value, today), _citizen_ok)
 
@@ -48,6 +50,8 @@ def citizen_id_problem(value: str, today: date | None) -> Problem:
         return "charset", _citizen_charset_detail(value)
     if head[:2] not in PROVINCE_PREFIXES:
         return "region", f"address code {head[:6]} starts with {head[:2]}, which is no province code"
+    if head[:2] == "44" and not regions.is_guangdong_address(head[:6]):
+        return "region", f"address code {head[:6]} is no current or former division of Guangdong"
     today_text = _TODAY.text() if today is None else f"{today.year:04d}{today.month:02d}{today.day:02d}"
     if not _is_birth_date(head[6:14], today_text):
         return "date", _citizen_date_detail(head[6:14], today or today_in_china())
@@ -60,7 +64,15 @@ def citizen_id_problem(value: str, today: date | None) -> Problem:
 def _citizen_ok(value: str) -> str:
     """The detail of a valid citizen ID: address code, birth date and sex."""
     sex = "male" if value[16] in "13579" else "female"
-    return f"address code {value[:6]}, born {value[6:10]}-{value[10:12]}-{value[12:14]}, {sex}"
+    return f"address code {value[:6]}{address_name(value[:6])}, born {value[6:10]}-{value[10:12]}-{value[12:14]}, {sex}"
+
+
+def address_name(code: str) -> str:
+    """" (广东省深圳市罗湖区)" for a current Guangdong code, " (former 潮阳县)" for a former one, else ""."""
+    if regions.is_known(code):
+        return f" ({regions.division(code).full_name})"
+    former = regions.former_name(code)
+    return f" (former {former})" if former else ""
 
 
 def _citizen_charset_detail(value: str) -> str:
@@ -76,12 +88,12 @@ def _citizen_charset_detail(value: str) -> str:
 
 
 def _is_birth_date(text: str, today_text: str) -> bool:
-    """Whether eight ASCII digits YYYYMMDD are a calendar date from 1900-01-01 to `today_text`.
+    """Whether eight ASCII digits YYYYMMDD are a calendar date from 1880-01-01 to `today_text`.
 
     String comparisons only: two-digit and eight-digit strings order like their numbers.
     """
     last_day = _MONTH_DAYS.get(text[4:6])
-    if last_day is None or not "01" <= text[6:] <= last_day or not "19000101" <= text <= today_text:
+    if last_day is None or not "01" <= text[6:] <= last_day or not "18800101" <= text <= today_text:
         return False
     return text[4:] != "0229" or calendar.isleap(int(text[:4]))
 
@@ -145,8 +157,10 @@ def citizen_id_check_char(first17: str) -> str:
 def make_citizen_id(region: str, birth: date, sequence: int) -> str:
     """Build a valid citizen ID; `sequence` is 0–999, odd for a man and even for a woman."""
     require_region(region)
+    if region[:2] == "44" and not regions.is_guangdong_address(region):
+        raise ValueError(f"division code {region} is no current or former division of Guangdong")
     if not EARLIEST_BIRTH <= birth <= today_in_china():
-        raise ValueError(f"birth date {birth.isoformat()} is not between 1900-01-01 and today")
+        raise ValueError(f"birth date {birth.isoformat()} is not between {EARLIEST_BIRTH.isoformat()} and today")
     if not 0 <= sequence <= 999:
         raise ValueError(f"sequence {sequence} is not in 0–999")
     first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"

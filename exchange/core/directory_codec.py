@@ -19,6 +19,8 @@ from exchange.core.directory import Application, DirectoryEvent, Entity, Grant, 
 from exchange.errors import DirectoryError, InvalidValueError
 
 KINDS: dict[str, type[Entity]] = {"resource": Resource, "grant": Grant, "application": Application}
+# Each entity class's type hints, evaluated once, not per event (the directory holds thousands of grants).
+_HINTS: dict[type[Entity], dict[str, Any]] = {kind: get_type_hints(kind) for kind in KINDS.values()}
 
 
 def plain(value: Any) -> Any:
@@ -81,7 +83,7 @@ def _scalar(hint: Any, value: Any, where: str) -> Any:
 
 
 def _entity(kind: type[Entity], data: Mapping[str, Any]) -> Entity:
-    hints = get_type_hints(kind)
+    hints = _HINTS[kind]
     names = {f.name for f in dataclasses.fields(kind)}
     unknown = set(data) - names
     if unknown:

@@ -54,10 +54,6 @@ __all__ = [
 ]  # fmt: skip
 
 _CITY_CODES = frozenset(city.code for city in regions.cities())
-# Cities whose counties the regions table lists completely (two-level cities have none).
-_FULLY_LISTED = frozenset(
-    city.code for city in regions.cities() if regions.children(city.code) or regions.is_two_level(city.code)
-)
 
 
 # --- division code (GB/T 2260) ---------------------------------------------------------------
@@ -66,11 +62,9 @@ _FULLY_LISTED = frozenset(
 def check_division(value: str) -> Verdict:
     """Check a division code: six ASCII digits whose first two are a province code.
 
-    Inside Guangdong (44xxxx) the city part must be one of the 21 cities, and for 广州, 清远,
-    东莞 and 中山 — the cities `exchange.regions` lists completely — the code itself must be
-    listed (东莞 and 中山 have no counties, so only 441900 and 442000). The table does not list
-    the other cities' counties, so any county part is accepted there, as is any code outside
-    Guangdong with a real province prefix.
+    Inside Guangdong (44xxxx) the code must be a current division of `exchange.regions`' table
+    (the province, 21 cities, 122 counties); a former code is refused, naming what it was. Any
+    code outside Guangdong with a real province prefix is accepted.
     """
     return verdict(IdKind.DIVISION, value, _division_problem(value), _division_ok)
 
@@ -89,13 +83,16 @@ def _division_problem(value: str) -> Problem:
 
 
 def _guangdong_problem(value: str) -> Problem:
-    """The problem of a 44xxxx code other than 440000: unknown city, or unlisted in a listed city."""
+    """The problem of a 44xxxx code other than 440000: unknown city, former or unknown county."""
+    if regions.is_known(value):
+        return None
+    former = regions.former_name(value)
+    if former is not None:
+        return "region", f"{value} is a former code ({former}), no current division of Guangdong"
     city = value[:4] + "00"
     if city not in _CITY_CODES:
         return "region", f"{city} is not one of Guangdong's 21 prefecture-level cities"
-    if city in _FULLY_LISTED and not regions.is_known(value):
-        return "region", f"{value} is not a division of {regions.division(city).name}"
-    return None
+    return "region", f"{value} is not a division of {regions.division(city).name}"
 
 
 def _division_ok(value: str) -> str:

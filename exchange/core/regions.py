@@ -7,45 +7,41 @@ exchange platform, and data moving between two divisions travels the tree: up fr
 to the lowest platform both share, then down to the destination (docs/domain.md §1). 东莞 (441900) and
 中山 (442000) have no county level, so their exchange is two-level.
 
-The table lists the province, all 21 cities and the counties of 广州 and 清远 only; the other
-cities' counties are not listed, so ``children`` of such a city is empty. Region-scoped grants
-are a prefix test on the code (``is_within``); it accepts any six-digit subject code under a
-listed ancestor, so an unlisted county such as 440303 is still within 深圳 440300.
+The table is `schemas/divisions/guangdong.toml`: the province, all 21 cities and all 122 current
+county-level divisions (source and date named in the file), plus the former 44xxxx codes that a
+citizen ID may still carry (`former_name`, `is_guangdong_address`). Region-scoped grants are a
+prefix test on the code (``is_within``).
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from exchange.errors import UnknownDivisionError
+from exchange.core.paths import schemas_dir
+from exchange.errors import ConfigError, UnknownDivisionError
 
 PROVINCE_CODE = "440000"
+DIVISIONS_FILE = "divisions/guangdong.toml"
 
-_PROVINCE = (PROVINCE_CODE, "广东省")
 
-# fmt: off
-_CITIES = (
-    ("440100", "广州市"), ("440200", "韶关市"), ("440300", "深圳市"), ("440400", "珠海市"),
-    ("440500", "汕头市"), ("440600", "佛山市"), ("440700", "江门市"), ("440800", "湛江市"),
-    ("440900", "茂名市"), ("441200", "肇庆市"), ("441300", "惠州市"), ("441400", "梅州市"),
-    ("441500", "汕尾市"), ("441600", "河源市"), ("441700", "阳江市"), ("441800", "清远市"),
-    ("441900", "东莞市"), ("442000", "中山市"), ("445100", "潮州市"), ("445200", "揭阳市"),
-    ("445300", "云浮市"),
-)
+def _read_table() -> dict[str, Any]:
+    path = schemas_dir() / DIVISIONS_FILE
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{DIVISIONS_FILE}: the division table cannot be read: {exc}") from exc
 
-_COUNTIES = (
-    # 广州市
-    ("440103", "荔湾区"), ("440104", "越秀区"), ("440105", "海珠区"), ("440106", "天河区"),
-    ("440111", "白云区"), ("440112", "黄埔区"), ("440113", "番禺区"), ("440114", "花都区"),
-    ("440115", "南沙区"), ("440117", "从化区"), ("440118", "增城区"),
-    # 清远市
-    ("441802", "清城区"), ("441803", "清新区"), ("441821", "佛冈县"), ("441823", "阳山县"),
-    ("441825", "连山壮族瑶族自治县"), ("441826", "连南瑶族自治县"), ("441881", "英德市"),
-    ("441882", "连州市"),
-)
-# fmt: on
+
+_DATA = _read_table()
+SOURCE: dict[str, Any] = dict(_DATA["source"])
+_PROVINCE = next(iter(_DATA["province"].items()))
+_CITIES = tuple(sorted(_DATA["cities"].items()))
+_COUNTIES = tuple(sorted(_DATA["counties"].items()))
+_FORMER: dict[str, str] = dict(_DATA["historical"])
 
 _TWO_LEVEL_CITIES = frozenset({"441900", "442000"})  # 东莞市, 中山市: no county level
 
@@ -119,6 +115,16 @@ def is_known(code: str) -> bool:
     return code in _TABLE
 
 
+def former_name(code: str) -> str | None:
+    """The last name of a former Guangdong code (no current division), e.g. 440524 → 潮阳县; else None."""
+    return _FORMER.get(code)
+
+
+def is_guangdong_address(code: str) -> bool:
+    """Whether a citizen ID may carry `code` as a Guangdong address code: current or former."""
+    return code in _TABLE or code in _FORMER
+
+
 def divisions() -> tuple[Division, ...]:
     """Every division: the province first, then the cities in code order, then the counties."""
     return _ORDER
@@ -130,7 +136,7 @@ def cities() -> tuple[Division, ...]:
 
 
 def children(code: str) -> tuple[Division, ...]:
-    """The divisions directly below `code` (empty for counties, two-level and unlisted cities)."""
+    """The divisions directly below `code` (empty for counties and the two-level cities)."""
     division(code)
     return _CHILDREN[code]
 

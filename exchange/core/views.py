@@ -145,7 +145,10 @@ class View:
         return self.schema is None
 
     def render(self, value: bytes, bounds: list[int]) -> bytes:
-        """The framed view of a framed value: granted fields' bytes joined, masked ones re-encoded."""
+        """The framed view of a framed value: granted fields' bytes joined, masked ones re-encoded;
+        a full view is the value itself (the exchange forwards it without calling this)."""
+        if self.schema is None:
+            return value
         out = [self.prefix]
         for first, end, masked in self.parts:
             out.append(value[bounds[first]:bounds[end]] if masked is None else masked(value, bounds[first]))

@@ -72,6 +72,13 @@ class Admin:
             info = self._client.describe_cluster()
         return ClusterInfo(str(info["cluster_id"]), len(info["brokers"]), int(info["controller_id"]))
 
+    def broker_version(self) -> str:
+        """The Kafka version of a broker, as kafka-python infers it from the API versions it supports."""
+        with translated("asking a broker for its API versions"):
+            brokers = self._client.describe_cluster()["brokers"]
+            data = self._client.get_broker_version_data(brokers[0]["broker_id"])
+        return ".".join(str(part) for part in data.broker_version)
+
     def topics(self) -> set[str]:
         with translated("listing topics"):
             return set(self._client.list_topics())

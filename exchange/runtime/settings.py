@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = Field(
         default=None, description="TOML file mapping department nodes to API keys"
     )
+    registry_host: str = Field(default="127.0.0.1", description="schema registry listen address")
+    registry_port: int = Field(default=8081, ge=0, le=65535, description="schema registry port (Confluent's)")
     approval_deadline_days: int = Field(default=10, ge=1, le=365, description="working days to decide")
     partitions: int = Field(default=3, ge=1, le=64, description="partitions of new source topics")
     kafka_client: Literal["kafka-python", "confluent"] = Field(

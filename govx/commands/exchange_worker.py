@@ -17,6 +17,8 @@ def exchange(
     metrics_port: int | None = typer.Option(None, help="serve /metrics here (default GOVX_METRICS_PORT; 0 = any)"),
     max_batch: int = typer.Option(500, min=1, help="most events per poll"),
     log_level: str = typer.Option("INFO", help="logging level"),
+    batch_delay_ms: float = typer.Option(0.0, min=0.0, hidden=True,
+                                         help="testing only: wait this long in every batch (a planted slowdown)"),
 ) -> int:
     """Run one exchange worker: consume sources, deliver per the directory, in transactions.
 
@@ -28,7 +30,8 @@ def exchange(
     settings = load_settings()
     config = WorkerConfig(worker_id, group=settings.exchange_group,
                           namespace=settings.topic_namespace, max_batch=max_batch,
-                          transaction_events=settings.transaction_events, transaction_ms=settings.transaction_ms)
+                          transaction_events=settings.transaction_events, transaction_ms=settings.transaction_ms,
+                          batch_delay_s=batch_delay_ms / 1000)
     stop = stop_on_signals()
     port = settings.metrics_port if metrics_port is None else metrics_port
     with metrics_server(settings.metrics_host, port) as (metrics, bound):

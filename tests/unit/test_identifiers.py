@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from exchange.core import identifiers
+from exchange.core import identifiers, regions
 from exchange.core.identifiers import IdKind, Verdict, check, check_citizen_id, check_division, check_uscc
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -48,8 +48,15 @@ regions_6 = st.builds(
     st.sampled_from(PROVINCES),
     st.text("0123456789", min_size=4, max_size=4),
 )
-birth_dates = st.dates(min_value=date(1900, 1, 1), max_value=date.today())
-citizen_ids = st.builds(identifiers.make_citizen_id, regions_6, birth_dates, st.integers(0, 999))
+GUANGDONG_DIVISIONS = [d.code for d in regions.divisions()]
+FORMER_GUANGDONG = ["440524", "441822", "440102", "441723"]  # 潮阳县, 清远 old code, 东山区, 阳东县
+# A citizen ID's address: any province's code outside Guangdong, a current or former one inside it.
+address_codes = st.one_of(
+    regions_6.filter(lambda code: not code.startswith("44")),
+    st.sampled_from(GUANGDONG_DIVISIONS + FORMER_GUANGDONG),
+)
+birth_dates = st.dates(min_value=date(1880, 1, 1), max_value=date.today())
+citizen_ids = st.builds(identifiers.make_citizen_id, address_codes, birth_dates, st.integers(0, 999))
 usccs = st.builds(
     identifiers.make_uscc,
     st.sampled_from(sorted(identifiers.USCC_AUTHORITIES)),
@@ -120,7 +127,9 @@ def test_a_wrong_check_character_says_what_it_should_be() -> None:
         (with_check("11010519491301002"), "date"),
         (with_check("11010519491200002"), "date"),
         (with_check("11010519000229002"), "date"),  # 1900 is not a leap year
-        (with_check("11010518991231002"), "date"),
+        (with_check("11010518791231002"), "date"),  # before 1880-01-01
+        (with_check("44039919900101002"), "region"),  # no current or former 深圳 division
+        (with_check("44990119900101002"), "region"),
         (with_check("11010520010229002"), "date"),
         (with_check("11010500000101002"), "date"),
         ("110105194912310021", "checksum"),
@@ -164,10 +173,10 @@ def test_make_citizen_id_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="sequence"):
         identifiers.make_citizen_id("440106", date(1990, 1, 1), -1)
     with pytest.raises(ValueError, match="birth"):
-        identifiers.make_citizen_id("440106", date(1899, 12, 31), 1)
+        identifiers.make_citizen_id("440106", date(1879, 12, 31), 1)
     with pytest.raises(ValueError, match="birth"):
         identifiers.make_citizen_id("440106", date.today() + timedelta(days=1), 1)
-    for region in ("990106", "44010", "44010a"):
+    for region in ("990106", "44010", "44010a", "440399"):
         with pytest.raises(ValueError, match="division code"):
             identifiers.make_citizen_id(region, date(1990, 1, 1), 1)
     with pytest.raises(ValueError, match="17 digits"):
@@ -189,7 +198,7 @@ def test_generated_citizen_ids_validate(value: str) -> None:
     assert identifiers.citizen_id_is_female(value) == (int(value[14:17]) % 2 == 0)
 
 
-@given(st.integers(0, 2**32), regions_6, birth_dates, birth_dates, st.sampled_from([None, True, False]))
+@given(st.integers(0, 2**32), address_codes, birth_dates, birth_dates, st.sampled_from([None, True, False]))
 def test_random_citizen_ids_validate_and_honour_their_arguments(
     seed: int, region: str, a: date, b: date, female: bool | None
 ) -> None:
@@ -329,8 +338,12 @@ def test_every_adjacent_transposition_in_a_uscc_is_caught(value: str, i: int) ->
         ("441882", "ok"),
         ("441900", "ok"),
         ("442000", "ok"),
-        ("440303", "ok"),  # 深圳's counties are not listed, so any county part passes
-        ("445399", "ok"),
+        ("440303", "ok"),  # 深圳罗湖区
+        ("440604", "ok"),  # 佛山禅城区
+        ("440402", "ok"),  # 珠海香洲区
+        ("445381", "ok"),  # 云浮罗定市
+        ("445399", "region"),  # every city's counties are listed
+        ("440524", "region"),  # 潮阳县: a former code, valid in citizen IDs only
         ("110105", "ok"),  # outside Guangdong only the province part is checked
         ("4401", "length"),
         ("4401060", "length"),
@@ -352,6 +365,24 @@ def test_check_division(value: str, reason: str) -> None:
 
 def test_a_listed_division_is_named() -> None:
     assert "广东省广州市天河区" in check_division("440106").detail
+
+
+def test_every_county_of_every_city_is_a_valid_division_named_in_full() -> None:
+    for county in regions.nodes([regions.Level.COUNTY]):
+        verdict = check_division(county.code)
+        assert verdict.valid and county.full_name in verdict.detail
+
+
+def test_a_former_code_is_named_but_refused_as_a_division() -> None:
+    verdict = check_division("440524")
+    assert (verdict.valid, verdict.reason) == (False, "region") and "潮阳县" in verdict.detail
+
+
+def test_the_standards_example_born_1880_with_a_former_code_is_valid() -> None:
+    verdict = check_citizen_id("440524188001010014")
+    assert verdict.valid and "1880-01-01" in verdict.detail and "潮阳县" in verdict.detail
+    assert check_citizen_id(with_check("44030318791231001")).reason == "date"
+    assert "广东省深圳市罗湖区" in check_citizen_id(with_check("44030319900101001")).detail
 
 
 # --- guessing the kind ------------------------------------------------------------------------

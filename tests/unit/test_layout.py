@@ -173,3 +173,10 @@ def test_nested_records_arrays_maps_and_fixed_are_laid_out() -> None:
     assert len(bounds) == 8 and bounds[-1] == len(value)
     with pytest.raises(DecodeError):
         Layout(schema.name, schema.schema).bounds(value[:-1], PREFIX_SIZE)
+
+
+def test_a_full_view_renders_the_value_itself() -> None:
+    schema, layout = SCHEMAS["death_certificate"], LAYOUTS["death_certificate"]
+    value = SAMPLES["death_certificate"][0]
+    built = build_view(schema, layout, ViewSpec.of(["*"], {}, schema.field_names()), REGISTRY)
+    assert built.full and built.render(value, layout.bounds(value, PREFIX_SIZE)) == value

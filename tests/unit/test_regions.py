@@ -21,14 +21,35 @@ QINGYUAN_COUNTIES = {"441802", "441803", "441821", "441823", "441825", "441826",
 all_codes = st.sampled_from([d.code for d in regions.divisions()])
 
 
-def test_the_table_has_the_province_21_cities_and_the_listed_counties() -> None:
+def test_the_table_has_the_province_21_cities_and_all_122_counties() -> None:
     codes = [d.code for d in regions.divisions()]
     assert codes[0] == regions.PROVINCE_CODE == "440000"
     assert len(regions.cities()) == 21
     assert [c.code for c in regions.cities()] == sorted(c.code for c in regions.cities())
     assert codes[1:22] == [c.code for c in regions.cities()]
-    assert set(codes[22:]) == GUANGZHOU_COUNTIES | QINGYUAN_COUNTIES
-    assert len(codes) == len(set(codes)) == 1 + 21 + 19
+    assert GUANGZHOU_COUNTIES | QINGYUAN_COUNTIES <= set(codes[22:])
+    assert len(codes) == len(set(codes)) == 1 + 21 + 122
+
+
+def test_every_city_but_the_two_level_ones_has_counties() -> None:
+    counts = {city.code: len(regions.children(city.code)) for city in regions.cities()}
+    assert {code for code, count in counts.items() if count == 0} == {"441900", "442000"}
+    assert counts["440300"] == 9 and counts["440600"] == 5 and counts["440400"] == 3  # 深圳, 佛山, 珠海
+    assert regions.division("440303").full_name == "广东省深圳市罗湖区"
+    assert regions.division("440604").full_name == "广东省佛山市禅城区"
+    assert regions.division("440402").full_name == "广东省珠海市香洲区"
+
+
+def test_the_table_names_its_source_and_date() -> None:
+    assert "民政部" in regions.SOURCE["current"] or "Civil Affairs" in regions.SOURCE["current"]
+    assert regions.SOURCE["current_as_of"].year >= 2025
+
+
+def test_former_codes_are_addresses_but_no_divisions() -> None:
+    assert regions.former_name("440524") == "潮阳县"
+    assert regions.is_guangdong_address("440524") and not regions.is_known("440524")
+    assert regions.is_guangdong_address("440303") and regions.former_name("440303") is None
+    assert not regions.is_guangdong_address("440399")
 
 
 def test_levels_parents_and_names() -> None:
@@ -95,8 +116,8 @@ def test_is_within(code: str, ancestor: str, expected: bool) -> None:
 
 
 def test_is_within_needs_a_listed_ancestor() -> None:
-    with pytest.raises(UnknownDivisionError, match="440303"):
-        regions.is_within("440303", "440303")
+    with pytest.raises(UnknownDivisionError, match="440399"):
+        regions.is_within("440399", "440399")
 
 
 @given(all_codes, all_codes)
@@ -183,7 +204,7 @@ def test_region_scope_needs_a_listed_consumer(scope: RegionScope) -> None:
         regions.is_two_level,
     ],
 )
-@pytest.mark.parametrize("code", ["441822", "440303", "110105", "", "abc"])
+@pytest.mark.parametrize("code", ["441822", "440399", "440524", "110105", "", "abc"])
 def test_unknown_code_raises_naming_it(call: Callable[[str], object], code: str) -> None:
     with pytest.raises(UnknownDivisionError, match=f"'{code}'") as raised:
         call(code)

@@ -8,9 +8,9 @@ import pytest
 
 from exchange.core.regions import RegionScope
 from exchange.runtime.ledger import Produced, Received
-from loadtest import chart
 from loadtest.expected import GrantTerms, expected_deliveries
-from loadtest.report import DeadLetter, build_report, percentile
+from loadtest.percentiles import percentile
+from loadtest.report import DeadLetter, build_report
 from loadtest.scrape import Samples, quantile
 
 T0 = 1_800_000_000_000
@@ -101,10 +101,19 @@ def test_scraped_samples_sum_over_processes() -> None:
     assert samples.by_label("govx_skips_total", "reason") == {"expired": 5.0}
 
 
-def test_the_chart_is_a_self_contained_page_with_both_panels() -> None:
-    rows = [{"t": float(t), "produced": 10.0, "delivered": 40.0, "p50": 20.0, "p95": 60.0, "p99": 90.0}
-            for t in range(5)]
-    page = chart.render("govx run — t", rows, {"verdict": "OK <fine>"})
-    assert page.count("<svg") == 2 and page.count("<polyline") == 5
-    assert "OK &lt;fine&gt;" in page and "<script" not in page and "http" not in page.replace(
-        "http://www.w3.org/2000/svg", "")
+def test_the_timeline_has_every_second_with_publish_delay_and_dead_letters() -> None:
+    events = [produced(0), produced(3, fault="missing_field")]
+    got = [received(0, "440106/gongan", 0, latency=120), received(0, "440100/gongan", 0, latency=80)]
+    report = build_report("t", events, got, TERMS, [DeadLetter("e3", "avro.decode")], {})
+    assert [row["t"] for row in report.timeline] == [0.0, 1.0, 2.0, 3.0]
+    assert report.timeline[1]["produced"] == 0 and report.timeline[3]["dead_lettered"] == 1
+    assert (report.timeline[0]["delivered"], report.timeline[0]["p50"], report.timeline[0]["max"]) == (2, 80, 120)
+
+
+def test_the_warm_up_is_left_out_of_latency_but_never_out_of_the_accounting() -> None:
+    events = [produced(0), produced(5)]
+    got = [received(0, "440106/gongan", 0, latency=3000), received(0, "440100/gongan", 0, latency=3000),
+           received(5, "440106/gongan", 1, latency=40)]
+    report = build_report("t", events, got, TERMS, [], {}, warmup_s=2)
+    assert report.latency_ms["max"] == 40 and report.latency_ms["count"] == 1
+    assert report.lost == 1 and report.publish_delay_ms["count"] == 1

@@ -55,6 +55,24 @@ def test_a_scenario_file_reads_rates_per_department(tmp_path: Path, catalogue: C
     assert scenario.with_duration(3).duration_s == 3
 
 
+def test_the_headline_says_the_duration_as_run_not_the_file_s(catalogue: Catalogue) -> None:
+    """`govx run --scenario city --duration 30` used to announce "60 s with a 10 s ramp"."""
+    city = load_scenario("city", catalogue).with_duration(30)
+    assert "30 s with a 10 s ramp" in city.headline and "60 s" not in city.headline
+    short = load_scenario("city", catalogue).with_duration(5)
+    assert "5 s with a 5 s ramp" in short.headline and short.ramp_up_s == 5
+
+
+def test_the_gate_settings_load_and_the_throttle_reaches_the_workers(tmp_path: Path, catalogue: Catalogue) -> None:
+    text = top(BASE, 'baseline = "reports/last"\nwarmup_s = 2\nexchange_batch_delay_ms = 250') + \
+        "[thresholds]\nmax_p99_regression = 0.3\n"
+    scenario = load_scenario(write(tmp_path, text), catalogue)
+    assert (scenario.baseline, scenario.warmup_s, scenario.thresholds) == ("reports/last", 2.0,
+                                                                            {"max_p99_regression": 0.3})
+    assert scenario.exchange_args() == ["--batch-delay-ms", "250"] and "throttled by 250 ms" in scenario.headline
+    assert load_scenario(write(tmp_path, BASE), catalogue).exchange_args() == []
+
+
 @pytest.mark.parametrize(("change", "key", "reason"), [
     (lambda t: t + "colour = 1\n", "colour", "unknown key"),
     (lambda t: t.replace("duration_s = 10", "duration_s = -1"), "duration_s", "outside"),
@@ -69,6 +87,10 @@ def test_a_scenario_file_reads_rates_per_department(tmp_path: Path, catalogue: C
     (lambda t: t + "[peak]\nfactor = 0.5\n", "peak.factor", "outside"),
     (lambda t: t + "[[nodes]]\ndivision = \"440106\"\nrate = 1\nspeed = 2\n", "nodes[1].speed", "unknown key"),
     (lambda t: t.replace("[[nodes]]", "[[places]]"), "places", "unknown key"),
+    (lambda t: top(t, "baseline = 3"), "baseline", "not the path of a report folder"),
+    (lambda t: top(t, "exchange_batch_delay_ms = -5"), "exchange_batch_delay_ms", "outside"),
+    (lambda t: top(t, "warmup_s = 60"), "warmup_s", "outside"),
+    (lambda t: t + "[thresholds]\nmax_p99 = 1\n", "thresholds.max_p99", "unknown key"),
 ])
 def test_an_impossible_scenario_names_file_key_and_reason(tmp_path: Path, catalogue: Catalogue, change,  # type: ignore[no-untyped-def]
                                                           key: str, reason: str) -> None:
