@@ -1,10 +1,12 @@
 """The worker's transactions and what happens when one fails: abort or rebuild, re-read, give up in time.
 
-One rule covers every retry path: once a batch is polled it is *unsettled* until its transaction
-commits. Whatever fails in between — creating an inbox on demand, a send, the commit, the abort —
-the next step first settles it: aborts the open transaction (or, if the producer is broken — fenced,
-in a fatal state, or a call past its deadline — closes it and builds a new one with the same
-transactional id, which fences the old epoch) and seeks the consumer back to its committed offsets.
+A transaction spans polls (`exchange/transaction.py` sizes it by count and time). One rule covers
+every retry path: once a batch is polled it is *unsettled* until its transaction commits. Whatever
+fails in between — creating an inbox on demand, a send, the commit, the abort — the next step first
+settles it: aborts the open transaction (or, if the producer is broken — fenced, in a fatal state,
+or a call past its deadline — closes it and builds a new one with the same transactional id, which
+fences the old epoch) and seeks the consumer back to its committed offsets. A rebalance that takes
+partitions away while batches are unsettled is settled the same way, and the poll's batch dropped.
 Nothing polled is ever skipped. The order matters after a broken commit, whose outcome is
 unknown (it may still complete): the new producer's initialisation returns only once the old
 transaction is resolved, committed or aborted, and only then are the committed offsets read —
@@ -17,12 +19,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
+from exchange.core.decide import Outcome
+from exchange.core.message import Message
 from exchange.errors import TransactionBroken, TransportError
-from exchange.kafka.transport import GroupConsumer, GroupMember, Partition, TransactionalProducer, Transport
+from exchange.kafka.transport import GroupConsumer, Partition, TransactionalProducer, Transport
 from exchange.runtime.metrics import Metrics
 from exchange.runtime.retry import RetryBudget
+from exchange.transaction import TransactionWindow
 
 log = logging.getLogger(__name__)
 Emit = Callable[[TransactionalProducer], None]
@@ -41,18 +46,19 @@ class ReadUnder:
 
 
 class Transactions:
-    """One transactional producer, one transaction per batch, and the recovery when one fails."""
+    """One transactional producer, the transaction in hand (spanning polls), and the recovery when one fails."""
 
     def __init__(self, transport: Transport, transactional_id: str, metrics: Metrics, *,
-                 transaction_timeout_ms: int = 15000, give_up_s: float = 120.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 max_events: int = 5000, max_ms: int = 1000, transaction_timeout_ms: int = 15000,
+                 give_up_s: float = 120.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._transport, self._id, self._metrics = transport, transactional_id, metrics
-        self._timeout_ms, self._clock = transaction_timeout_ms, clock
+        self._timeout_ms = transaction_timeout_ms
+        self.window = TransactionWindow(max_events, max_ms, clock)
         self._producer: TransactionalProducer | None = None
-        self._opened_at: float | None = None
+        self._member: ReadUnder | None = None
         self._budget = RetryBudget("worker", give_up_s, clock=clock)
-        self._unsettled = self._in_transaction = self._broken = False
-        metrics.transaction_open_seconds.set_function(self.open_seconds)
+        self._unsettled = self._in_transaction = self._broken = self._revoked = self._undo = False
+        metrics.transaction_open_seconds.set_function(self.window.age_s)
 
     def open(self) -> TransactionalProducer:
         """Build the producer (initialising transactions); returns it for metadata warm-up."""
@@ -65,41 +71,64 @@ class Transactions:
             raise TransactionBroken(f"the transactional producer {self._id} is being rebuilt")
         return self._producer
 
-    def open_seconds(self) -> float:
-        """How long the current transaction has been open; 0 between transactions."""
-        return 0.0 if self._opened_at is None else max(self._clock() - self._opened_at, 0.0)
-
     def polled(self) -> None:
         """A batch was polled: it is unsettled until its transaction commits."""
         self._unsettled = True
 
-    def deliver(self, emit: Emit, offsets: Mapping[Partition, int], group: GroupMember) -> None:
-        """One transaction: begin, `emit` the outputs, commit them with the consumed `offsets` — fenced by
-        `group`, the membership the batch was read under (a rebalance since makes the commit fail)."""
+    def add(self, emit: Emit, batch: list[Message], outcomes: list[Outcome], group: GroupConsumer) -> None:
+        """Send a batch's outputs (`emit`) inside the transaction in hand, beginning one if none is open;
+        the transaction's offsets commit under the membership (`group`) its first batch was read under."""
         producer = self.producer
-        self._opened_at = self._clock()
         try:
-            producer.begin()
-            self._in_transaction = True
+            if self._member is None:
+                producer.begin()
+                self._member, self._in_transaction = ReadUnder(group), True
+                self.window.opened()
             emit(producer)
-            producer.commit(offsets, group)
         except TransactionBroken:
             self._broken = True
             raise
-        finally:
-            self._opened_at = None
-        self._in_transaction = self._unsettled = False
+        self.window.add(batch, outcomes)
 
-    def settle(self, group: GroupConsumer) -> None:
-        """Undo a batch that did not commit: abort (or rebuild the producer), then re-read from committed offsets."""
-        if not self._unsettled:
+    def commit(self) -> tuple[list[Outcome], float]:
+        """Commit the outputs with the consumed offsets, fenced by the membership they were read under
+        (a rebalance since makes the commit fail); returns the outcomes committed and the transaction's age."""
+        if self._member is not None:
+            try:
+                self.producer.commit(self.window.offsets, self._member)
+            except TransactionBroken:
+                self._broken = True
+                raise
+        committed = self.window.reset()
+        self._in_transaction = self._unsettled = False
+        self._member = None
+        return committed
+
+    def revoked(self, _partitions: set[Partition]) -> None:
+        """Inside `poll()`, before the group takes partitions away: what is unsettled must be read again."""
+        self._revoked = self._unsettled
+
+    def rebalanced(self) -> bool:
+        """Whether the last poll's rebalance unsettled the transaction in hand (its batch is then dropped)."""
+        revoked, self._revoked = self._revoked, False
+        if revoked:
+            self._metrics.recoveries.labels("rebalance").inc()
+            self._undo = True
+        return revoked
+
+    def settle(self, group: GroupConsumer, *, now: bool = False) -> None:
+        """After a failed step or a rebalance (or `now`), undo what did not commit: abort (or rebuild the
+        producer), then re-read from committed offsets."""
+        if not (self._unsettled and (self._undo or now)):
             return
         if self._in_transaction and not self._broken:
             self._abort()
         if self._broken or self._producer is None:
             self._rebuild()
         group.rewind()
-        self._unsettled = False
+        self.window.reset()
+        self._unsettled = self._revoked = self._undo = False
+        self._member = None
 
     def _abort(self) -> None:
         self._metrics.transactions.labels("aborted").inc()
@@ -127,7 +156,9 @@ class Transactions:
         self._metrics.recoveries.labels("rebuild").inc()
 
     def failed(self, exc: TransportError) -> None:
-        """A step failed: re-raise a fatal error, or one that has lasted past `give_up_s`."""
+        """A step failed: what it left unsettled is undone by the next `settle`; a fatal error, or one
+        that has lasted past `give_up_s`, is re-raised."""
+        self._undo = self._unsettled
         self._budget.failed(exc)
 
     def succeeded(self) -> None:

@@ -1,7 +1,8 @@
 """The exchange worker (`govx exchange`): consume, decide, deliver — in Kafka transactions.
 
-Each batch is one transaction holding its deliveries, usage records, dead letters and the
-consumed offsets (read-process-write, KIP-447 fencing by group metadata). A worker killed with
+A transaction takes the batches polled until it is due — `transaction_events` events, `transaction_ms`
+since it began, or a poll that comes back short — and holds their deliveries, usage records, dead
+letters and consumed offsets (read-process-write, KIP-447 fencing by group metadata). A worker killed with
 SIGKILL leaves an open transaction that is aborted when its transactional id is reused or
 times out; its partitions are re-read from the last committed offsets, so `read_committed`
 consumers see every delivery exactly once. Workers share the load by partition; the directory
@@ -16,23 +17,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
 from exchange.core.codec import SchemaRegistry
-from exchange.core.decide import Exchange, Moment, Outcome, dead_letter_headers, usage_record
+from exchange.core.decide import Exchange, Moment
 from exchange.core.directory_view import DirectoryView
 from exchange.core.message import Message
 from exchange.core.rules import Rules
 from exchange.core.topics import Topics
+from exchange.emit import emit
 from exchange.errors import DirectoryError, InvalidEvent, TransportError
 from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.directory_guard import dead_letter_once
 from exchange.kafka.inboxes import Inboxes
 from exchange.kafka.schema_feed import SchemaPublisher
-from exchange.kafka.transport import Partition, TransactionalProducer, Transport, closed_after
-from exchange.recovery import ReadUnder, Transactions
+from exchange.kafka.transport import TransactionalProducer, Transport, closed_after
+from exchange.recovery import Transactions
 from exchange.runtime.exchange_meter import LagReporter, count_batch
 from exchange.runtime.metrics import Metrics
 
@@ -47,7 +49,10 @@ class WorkerConfig:
     group: str = "govx-exchange"
     namespace: str = "gov"
     poll_ms: int = 200
-    max_batch: int = 500
+    max_batch: int = 500  # events per poll
+    transaction_events: int = 5000  # a transaction commits after this many events …
+    transaction_ms: int = 1000  # … or this many ms after its first …
+    commit_when_drained: bool = True  # … or when a poll comes back short, whichever comes first
     inbox_partitions: int = 1
     transaction_timeout_ms: int = 15000
     join_timeout_s: float = 30.0
@@ -58,28 +63,6 @@ class WorkerConfig:
         """Hold the batch in hand for `batch_delay_s` (testing only: a slower exchange, on purpose)."""
         if self.batch_delay_s:
             time.sleep(self.batch_delay_s)
-
-
-def next_offsets(batch: Iterable[Message]) -> dict[Partition, int]:
-    """The offset to commit per partition: one past the last message consumed."""
-    offsets: dict[Partition, int] = {}
-    for message in batch:
-        offsets[(message.topic, message.partition)] = message.offset + 1
-    return offsets
-
-
-def emit_outcome(producer: TransactionalProducer, topics: Topics, outcome: Outcome, at: Moment) -> None:
-    """Send one event's outputs: its dead letter, or each delivery with its usage record."""
-    message = outcome.message
-    if outcome.dead_letter is not None:
-        headers = dead_letter_headers(message, outcome.dead_letter)
-        producer.send(topics.dlq, message.value, key=message.key, headers=headers)
-        return
-    event = outcome.envelope
-    for delivery in outcome.deliveries:
-        producer.send(delivery.route.topic, delivery.value, key=delivery.key, headers=delivery.headers)
-        if event is not None:
-            producer.send(topics.audit, usage_record(event, delivery, at), key=event.id.encode())
 
 
 class Worker:
@@ -96,7 +79,6 @@ class Worker:
         self.rules = Rules(SchemaRegistry(), self.topics)
         self.exchange = Exchange(self.rules)
         self._lag = LagReporter(metrics, config.group)
-        self._lag_reported = 0.0
         self._clients = ExitStack()
 
     def run(self, stop: threading.Event, ready: Callable[[], None] | None = None) -> None:
@@ -114,6 +96,7 @@ class Worker:
                 ready()
             while not stop.is_set():
                 self._step_or_wait(stop)
+            self.finish()
         finally:
             self.close()
 
@@ -134,14 +117,16 @@ class Worker:
             self._recompile(self.feed.catch_up())
             self.metrics.dead_letters.labels("directory", "directory.invalid")  # the alert needs the series
             self.transactions = opening.enter_context(closed_after(Transactions(
-                transport, f"{config.group}-{config.worker_id}", self.metrics,
-                transaction_timeout_ms=config.transaction_timeout_ms, give_up_s=config.give_up_s)))
+                transport, f"{config.group}-{config.worker_id}", self.metrics, max_events=config.transaction_events,
+                max_ms=config.transaction_ms, transaction_timeout_ms=config.transaction_timeout_ms,
+                give_up_s=config.give_up_s)))
             self.inboxes = Inboxes(self.admin, config.inbox_partitions)
             self.inboxes.learn({r.topic for rules in self.rules.all() for r in rules.routes},
                                self.transactions.open())
             self.subscriber = opening.enter_context(closed_after(transport.subscriber(
-                self.topics.source_pattern, config.group, metadata_max_age_ms=5000, max_poll_interval_ms=60000,
-                session_timeout_ms=10000, heartbeat_interval_ms=1000)))
+                self.topics.source_pattern, config.group, on_revoke=self.transactions.revoked,
+                metadata_max_age_ms=5000, max_poll_interval_ms=60000, session_timeout_ms=10000,
+                heartbeat_interval_ms=1000)))
             clients.push(opening.pop_all())
 
     def holds_partitions(self) -> bool:
@@ -165,19 +150,38 @@ class Worker:
             self.transactions.succeeded()
 
     def step(self) -> None:
-        """Apply directory changes, settle a batch that failed, then consume and deliver one batch."""
+        """Apply directory changes, settle what failed, consume one batch into the transaction in hand,
+        and commit it when due."""
         changed = self.feed.poll(0)
         if changed:
             self._recompile(changed)
-        self.transactions.settle(self.subscriber)
-        batch = self.subscriber.poll(timeout_ms=self.config.poll_ms, max_records=self.config.max_batch)
+        transactions, window = self.transactions, self.transactions.window
+        transactions.settle(self.subscriber)
+        wanted = min(self.config.max_batch, window.room())
+        batch = self.subscriber.poll(timeout_ms=window.wait_ms(self.config.poll_ms), max_records=wanted)
+        if transactions.rebalanced():  # the batch came with a new assignment: abort, re-read from the commits
+            log.info("a rebalance took partitions of the open transaction; re-reading from the committed offsets")
+            transactions.settle(self.subscriber)
+            return
         if batch:
-            self.transactions.polled()
-            self._process(batch, ReadUnder(self.subscriber))
-        now = time.monotonic()
-        if now - self._lag_reported >= 1.0:  # lag is for dashboards: once a second is plenty
-            self._lag.report(self.subscriber.lag())
-            self._lag_reported = now
+            transactions.polled()
+            self._process(batch)
+        if window.due(drained=self.config.commit_when_drained and len(batch) < wanted):
+            self._commit()
+        self._lag.report_due(self.subscriber.lag)  # lag is for dashboards: once a second is plenty
+
+    def finish(self) -> None:
+        """Commit the transaction in hand before leaving the group; if that fails, abort it (re-read by the
+        partitions' next owner)."""
+        try:
+            if self.transactions.window.open:
+                self._commit()
+        except TransportError as exc:
+            log.warning("the last transaction did not commit, aborting it: %s", exc)
+            try:
+                self.transactions.settle(self.subscriber, now=True)
+            except TransportError as again:  # the broker aborts it when its timeout passes
+                log.warning("the abort failed too: %s", again)
 
     def _recompile(self, resource_ids: set[str]) -> None:
         self.rules.update(self.view, resource_ids)
@@ -186,21 +190,20 @@ class Worker:
         for rules in self.rules.all():
             self.metrics.grants_active.labels(rules.resource.id).set(len(rules.routes))
 
-    def _process(self, batch: list[Message], member: ReadUnder) -> None:
-        started = time.perf_counter()
+    def _process(self, batch: list[Message]) -> None:
         at = self._clock()
         outcomes = [self.exchange.process(message, at) for message in batch]
         self.inboxes.ensure(d.route.topic for o in outcomes for d in o.deliveries)
 
-        def emit(producer: TransactionalProducer) -> None:
-            for outcome in outcomes:
-                emit_outcome(producer, self.topics, outcome, at)
+        def send(producer: TransactionalProducer) -> None:
+            emit(producer, outcomes, self.topics, at)
             self.config.throttle()
 
-        self.transactions.deliver(emit, next_offsets(batch), member)
-        count_batch(self.metrics, outcomes, self._clock().ms)
-        self.metrics.batch_seconds.observe(time.perf_counter() - started)
-        self.metrics.batch_events.observe(len(batch))
+        self.transactions.add(send, batch, outcomes, self.subscriber)
+
+    def _commit(self) -> None:
+        outcomes, seconds = self.transactions.commit()
+        count_batch(self.metrics, outcomes, self._clock().ms, seconds)
 
     def _dead_letter_directory_event(self, message: Message, error: DirectoryError) -> None:
         """Skip a bad directory event; whichever worker is first dead-letters (and counts) it, once."""

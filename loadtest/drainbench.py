@@ -1,154 +1,123 @@
-"""`govx bench exchange`: the exchange worker draining a topic, against a bare copy of the same topic.
+"""`govx bench exchange`: govx's workers draining the standard mix, against the references, in one run.
 
-The same standard mix (see `corebench`) is written to a fresh namespace's source topics once. Then,
-each timed from its first record to its last commit, in the same process and on the same broker:
+The same standard mix (see `corebench`) is written to a fresh namespace's source topics once. Then
+each drain reads all of it under its own group, on the same broker, one after the other
+(`loadtest/drains.py` says how each is timed):
 
-- **bare copy**: kafka-python at its plainest — one consumer group reads the sources and one
-  idempotent producer copies every record unchanged to one topic, committing offsets after;
-- **transactional copy**: the same, but in Kafka transactions of the worker's batch size
-  (read-process-write, as the exchange does);
-- **exchange**: one `Worker` deciding, delivering and auditing every event in its transactions.
+- **bare copies** — every record copied unchanged to one topic: kafka-python, confluent-kafka, and
+  confluent-kafka in transactions of one poll (≤ 500 events);
+- **reference router** — the hand-written confluent-kafka transactional loop on govx's own core,
+  500 events per transaction (`exchange/kafka/reference_router.py`), writing one usage record per
+  delivery (the habit) and one per event (govx's format, the same records as the worker);
+- **govx workers** — `govx exchange` processes on each client, 1 and 2 workers.
 
-The copies write one record per event; the exchange writes every delivery and its usage record,
-so the report states records written per event too.
+The ratios compare govx's worker to the reference router writing the same records.
 """
 
 from __future__ import annotations
 
-import time
+import statistics
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from prometheus_client import CollectorRegistry
+from dataclasses import dataclass, field
 
 from exchange.core.catalogue import load_catalogue
-from exchange.core.decide import Moment
+from exchange.core.codec import SchemaRegistry
+from exchange.core.decide import Exchange, Moment
 from exchange.core.message import Message
+from exchange.core.rules import Rules
 from exchange.core.testing import ExchangeDriver
-from exchange.core.topics import Topics, TopicSpec
-from exchange.kafka.admin import Admin
-from exchange.kafka.client import Publisher, Subscriber
-from exchange.kafka.provision import provision
-from exchange.kafka.transactional import TransactionalPublisher
-from exchange.kafka.transport import kafka_transport
-from exchange.runtime.metrics import Metrics
-from exchange.worker import Worker, WorkerConfig, next_offsets
+from exchange.core.topics import Topics
+from exchange.kafka.provision import provision, read_directory
+from exchange.kafka.transport import Transport, closed_after, kafka_transport
+from loadtest import drains
 from loadtest.corebench import standard_mix
+
+REFERENCE = "reference router, usage per event"
+DEFAULT_SIZE = 5000  # GOVX_TRANSACTION_EVENTS's default
 
 
 @dataclass(frozen=True)
 class DrainBench:
     events: int
-    bare_copy_events_per_s: float
-    transactional_copy_events_per_s: float
-    exchange_events_per_s: float
-    exchange_records_per_event: float
+    rates: dict[str, float] = field(default_factory=dict)  # drain → events/s
 
-    @property
-    def ratio_to_bare(self) -> float:
-        return self.exchange_events_per_s / self.bare_copy_events_per_s
-
-    @property
-    def ratio_to_transactional(self) -> float:
-        return self.exchange_events_per_s / self.transactional_copy_events_per_s
+    def ratio(self, drain: str, reference: str = REFERENCE) -> float:
+        return self.rates[drain] / self.rates[reference]
 
 
-def _fill(bootstrap: str, messages: list[Message]) -> None:
-    publisher = Publisher(bootstrap, linger_ms=20)
-    for message in messages:
-        publisher.send(message.topic, message.value, key=message.key, headers=message.headers)
-    publisher.close()
+def _fill(transport: Transport, messages: list[Message]) -> None:
+    with closed_after(transport.producer(linger_ms=20)) as publisher:
+        publisher.send_batch((m.topic, m.value, m.key, m.headers) for m in messages)
 
 
-def _drain(subscriber: Subscriber, total: int, handle: Callable[[list[Message]], None]) -> float:
-    """Seconds from the first record consumed to the last one handled."""
-    done, started = 0, None
-    while done < total:
-        batch = subscriber.poll(timeout_ms=500, max_records=500)
-        if batch and started is None:
-            started = time.perf_counter()
-        if batch:
-            handle(batch)
-            done += len(batch)
-    return time.perf_counter() - (started or time.perf_counter())
-
-
-def bare_copy(bootstrap: str, topics: Topics, total: int, transactional: bool) -> float:
-    target = f"{topics.namespace}.copy-{'tx' if transactional else 'bare'}"
-    admin = Admin(bootstrap)
-    admin.ensure_topics([TopicSpec(target, 3)])
-    admin.close()
-    group = f"{topics.namespace}-{target.rsplit('.', 1)[1]}"
-    subscriber = Subscriber(bootstrap, topics.source_pattern, group)
-    producer = (TransactionalPublisher(bootstrap, f"{group}-tx") if transactional else Publisher(bootstrap))
-
-    def copy(batch: list[Message]) -> None:
-        if isinstance(producer, TransactionalPublisher):
-            producer.begin()
-        for message in batch:
-            producer.send(target, message.value, key=message.key, headers=message.headers)
-        if isinstance(producer, TransactionalPublisher):
-            producer.commit(next_offsets(batch), subscriber)
-        else:
-            producer.flush()
-            subscriber.commit()
-
-    try:
-        return _drain(subscriber, total, copy)
-    finally:
-        subscriber.close()
-        producer.close()
-
-
-def exchange_drain(bootstrap: str, topics: Topics, total: int) -> tuple[float, float]:
-    """Seconds for one worker to take every event, and the records it wrote per event."""
-    metrics = Metrics(CollectorRegistry())
-    worker = Worker(WorkerConfig("bench", group=topics.run_exchange_group, namespace=topics.namespace),
-                    metrics, kafka_transport(bootstrap))
-    worker.open()
-    try:
-        while not worker.holds_partitions():
-            worker.step()
-        started = time.perf_counter()
-        while _total(metrics, "govx_events_consumed_total") < total:
-            worker.step()
-        seconds = time.perf_counter() - started
-        written = _total(metrics, "govx_deliveries_total") * 2 + _total(metrics, "govx_dead_letters_total")
-        return seconds, written / total
-    finally:
-        worker.close()
-
-
-def _create_inboxes(bootstrap: str, topics: Topics, driver: ExchangeDriver, messages: list[Message]) -> None:
+def _create_inboxes(transport: Transport, topics: Topics, driver: ExchangeDriver, messages: list[Message]) -> None:
     """Create the inboxes the mix will reach before timing anything (as `govx run` does)."""
     at = Moment.now()
     consumers = {d.route.consumer for m in messages for d in driver.exchange.process(
         m._replace(topic=driver.rules.topics.source(m.topic.rsplit(".", 1)[1])), at).deliveries}
-    admin = Admin(bootstrap)
-    admin.ensure_topics(topics.inboxes(consumers))
-    admin.close()
+    with closed_after(transport.admin()) as admin:
+        admin.ensure_topics(topics.inboxes(consumers))
 
 
-def _total(metrics: Metrics, name: str) -> float:
-    return sum(sample.value for family in metrics.registry.collect() for sample in family.samples
-               if sample.name == name)
+def _core(transport: Transport, topics: Topics) -> Exchange:
+    """The core compiled from the namespace's directory, as a worker compiles it."""
+    view = read_directory(transport, topics, load_catalogue())
+    rules = Rules(SchemaRegistry(), topics)
+    rules.update(view, list(view.resources))
+    return Exchange(rules)
 
 
-def measure_drain(bootstrap: str, events: int = 20_000, partitions: int = 3, seed: int = 1) -> DrainBench:
+def plan(bootstrap: str, topics: Topics, total: int, workers: tuple[int, ...], clients: tuple[str, ...],
+         round_no: int = 0, sizes: tuple[int, ...] = (DEFAULT_SIZE,)) -> dict[str, Callable[[], float]]:
+    """Every drain of one round, by name, in the order they run (groups and copy topics named per round)."""
+    kp, rd = kafka_transport(bootstrap, client="kafka-python"), kafka_transport(bootstrap, client="confluent")
+    steps: dict[str, Callable[[], float]] = {
+        "bare copy, kafka-python": lambda: drains.bare_copy(kp, topics, total, False, f"kp{round_no}"),
+        "bare copy, confluent": lambda: drains.bare_copy(rd, topics, total, False, f"rd{round_no}"),
+        "bare copy, confluent, transactions": lambda: drains.bare_copy(rd, topics, total, True, f"rdtx{round_no}"),
+        "reference router, usage per delivery": lambda: drains.reference(
+            bootstrap, topics, _core(rd, topics), total, audit_per_delivery=True, round_no=round_no),
+        REFERENCE: lambda: drains.reference(bootstrap, topics, _core(rd, topics), total, audit_per_delivery=False,
+                                            round_no=round_no),
+    }
+    for client in clients:
+        for count in workers:
+            for size in sizes:
+                name = f"govx worker ({client})" if count == 1 else f"govx {count} workers ({client})"
+                name = name if size == DEFAULT_SIZE else f"{name[:-1]}, ≤ {size} events per transaction)"
+                steps[name] = _workers(bootstrap, topics, total, client, count, round_no, size)
+    return steps
+
+
+def _workers(bootstrap: str, topics: Topics, total: int, client: str, count: int, round_no: int,
+             size: int) -> Callable[[], float]:
+    group = f"{topics.namespace}-w{count}-{client}-{size}-{round_no}"
+    return lambda: drains.workers(bootstrap, topics, total, client=client, count=count, group=group,
+                                  transaction_events=size)
+
+
+def measure_drain(bootstrap: str, events: int = 20_000, partitions: int = 3, seed: int = 1, *,
+                  workers: tuple[int, ...] = (1, 2), clients: tuple[str, ...] = ("kafka-python", "confluent"),
+                  rounds: int = 1, sizes: tuple[int, ...] = (DEFAULT_SIZE,),
+                  progress: Callable[[str, float], None] | None = None) -> DrainBench:
+    """Fill a fresh namespace with the mix, run every drain on it `rounds` times (each drain's median
+    counts), delete the namespace's topics."""
     catalogue = load_catalogue()
     topics = Topics(f"bench-{uuid.uuid4().hex[:8]}")
-    provision(kafka_transport(bootstrap), topics, catalogue, partitions=partitions)
+    transport = kafka_transport(bootstrap, client="confluent")
+    provision(transport, topics, catalogue, partitions=partitions)
     driver, messages = standard_mix(catalogue, events, seed=seed, topics=topics)
-    _create_inboxes(bootstrap, topics, driver, messages)
-    _fill(bootstrap, messages)
+    _create_inboxes(transport, topics, driver, messages)
+    _fill(transport, messages)
+    seen: dict[str, list[float]] = {}
     try:
-        bare = bare_copy(bootstrap, topics, len(messages), transactional=False)
-        transactional = bare_copy(bootstrap, topics, len(messages), transactional=True)
-        seconds, per_event = exchange_drain(bootstrap, topics, len(messages))
+        for round_no in range(rounds):
+            for name, drain in plan(bootstrap, topics, len(messages), workers, clients, round_no, sizes).items():
+                seen.setdefault(name, []).append(len(messages) / drain())
+                if progress is not None:
+                    progress(name, seen[name][-1])
     finally:
-        admin = Admin(bootstrap)
-        admin.delete_topics(t for t in admin.topics() if t.startswith(f"{topics.namespace}."))
-        admin.close()
-    return DrainBench(len(messages), len(messages) / bare, len(messages) / transactional, len(messages) / seconds,
-                      per_event)
+        with closed_after(transport.admin()) as admin:
+            admin.delete_topics(t for t in admin.topics() if t.startswith(f"{topics.namespace}."))
+    return DrainBench(len(messages), {name: statistics.median(found) for name, found in seen.items()})

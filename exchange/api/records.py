@@ -47,10 +47,10 @@ def _json_ready(value: Any) -> Any:
 
 
 def lookup_record(stored: Stored, route: Route, who: Node, at: datetime) -> bytes:
-    """The usage record (JSON) of one look-up: like a delivery's, with `"delivery": "lookup:…"`."""
+    """The usage record (JSON) of one look-up: shaped like a delivering event's, its one entry in `usages`."""
     head = {"event_id": stored.event_id, "event_time": stored.event_time, "delivered_at": at.isoformat(),
             "channel": "lookup", "caller": who.id}
-    return (json.dumps(head, ensure_ascii=False, sort_keys=True)[:-1] + ",").encode() + route.audit + b"}"
+    return (json.dumps(head, ensure_ascii=False, sort_keys=True)[:-1] + ',"usages":[{').encode() + route.audit + b"}]}"
 
 
 def _absent(resource_id: str, key: str) -> ApiError:

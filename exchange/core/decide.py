@@ -201,11 +201,11 @@ def _masked_subject(route: Route, value: bytes, message: Message, mask: Callable
     return Delivery(route, value, masked, headers + route.headers)
 
 
-def usage_record(event: Envelope, delivery: Delivery, at: Moment) -> bytes:
-    """The usage record (JSON) the regulation requires for one delivery of `event`."""
+def usage_record(event: Envelope, deliveries: list[Delivery], at: Moment) -> bytes:
+    """The usage record (JSON) the regulation requires for `event`: one entry per delivery in `usages`."""
     head = (f'{{"event_id":"{event.id}","provider":"{event.source}","event_time":"{event.time}",'
-            f'"delivered_at":"{at.iso}",')
-    return head.encode() + delivery.route.audit + b"}"
+            f'"delivered_at":"{at.iso}","usages":[{{')
+    return head.encode() + b"},{".join(delivery.route.audit for delivery in deliveries) + b"}]}"
 
 
 def dead_letter_headers(message: Message, invalid: InvalidEvent) -> Headers:

@@ -5,7 +5,7 @@
 | <ns>.src.<resource>          | source events, one topic per resource  | `partitions`           |
 | <ns>.dlv.<division>.<dept>   | one consumer node's deliveries         | `inbox_partitions`     |
 | <ns>.dlq                     | dead letters, original bytes + reason  | 1 partition            |
-| <ns>.audit                   | usage records, one per delivery        | `partitions`           |
+| <ns>.audit                   | usage records, one per delivered event | `partitions`           |
 | <ns>.directory               | directory events (compacted)           | 1 partition, compacted, LogAppendTime |
 | <ns>.schemas                 | registered schemas by id (compacted)   | 1 partition, compacted |
 

@@ -8,11 +8,11 @@ translated into `TransportError` here, where they enter govx. Producers are idem
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 
 from exchange.core.message import Headers, Message
@@ -117,6 +117,14 @@ class Publisher:
             future = self._producer.send(topic, value=value, key=key, headers=list(headers), timestamp_ms=timestamp_ms)
         future.add_errback(self._record_failure, topic)
 
+    def send_batch(self, records: Iterable[tuple[str, bytes | None, bytes | None, Headers]]) -> None:
+        """Queue many records; inside a transaction a failed one fails the commit, so no callback per record."""
+        self._raise_failure()
+        send = self._producer.send
+        with translated("producing", self.security, "write", "the batch's topics"):
+            for topic, value, key, headers in records:
+                send(topic, value=value, key=key, headers=list(headers))
+
     def _record_failure(self, topic: str, exc: Exception) -> None:
         """A send that failed after it was queued (e.g. refused by an ACL): raised by the next call."""
         if self._failure is None:
@@ -153,16 +161,30 @@ class Publisher:
             raise
 
 
+class Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Tells the subscriber's owner which partitions it is about to give up, inside `poll()`."""
+
+    def __init__(self, on_revoke: Callable[[set[Partition]], None] | None) -> None:
+        self._on_revoke = on_revoke
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        if self._on_revoke is not None and revoked:
+            self._on_revoke({(tp.topic, tp.partition) for tp in revoked})
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        """Assigned partitions start from their committed offsets: nothing to do."""
+
+
 class Subscriber:
     """A consumer-group member over a topic pattern, committing only through transactions."""
 
     def __init__(self, bootstrap: str, pattern: str, group_id: str, *, security: ClientSecurity = PLAINTEXT,
-                 **extra: Any) -> None:
+                 on_revoke: Callable[[set[Partition]], None] | None = None, **extra: Any) -> None:
         self._consumer = new_consumer(bootstrap, group_id=group_id, security=security, **extra)
         self._security, self._group = security, group_id
         self._last_timestamp: dict[Partition, int] = {}
         with translated(f"subscribing to {pattern}"):
-            self._consumer.subscribe(pattern=pattern)
+            self._consumer.subscribe(pattern=pattern, listener=Revocations(on_revoke))
 
     def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
         with translated("polling", self._security, "read", f"group {self._group} / topics matching a pattern"):

@@ -4,27 +4,36 @@ A `Transport` builds the clients a process uses — admin, producers, group cons
 readers — for one cluster. Services (the worker, receivers, the API's feeds) receive a transport
 instead of a bootstrap string, as httpx clients receive `transport=`: a test or a benchmark passes
 the transport it wants, and a second Kafka client library is a second implementation of these
-protocols (docs/architecture.md §3). Every client speaks `Message` tuples and raises
-`TransportError` only.
+protocols (docs/architecture.md §3): kafka-python (`KafkaPythonTransport`, the default) and
+confluent-kafka on librdkafka (`ConfluentTransport`), chosen by `GOVX_KAFKA_CLIENT`. Every client
+speaks `Message` tuples and raises `TransportError` only.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from exchange.core.message import Headers, Message
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.core.topics import TopicSpec
-from exchange.errors import TransportError
+from exchange.errors import ConfigError, TransportError
 from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Reader, Subscriber
+from exchange.kafka.confluent import RdPublisher, RdSubscriber
+from exchange.kafka.confluent_admin import RdAdmin
+from exchange.kafka.confluent_reader import RdReader
+from exchange.kafka.confluent_transactional import RdTransactionalPublisher
 from exchange.kafka.transactional import TransactionalPublisher
+from exchange.runtime.settings import load_settings
 
 log = logging.getLogger(__name__)
 Partition = tuple[str, int]
+OnRevoke = Callable[[set[Partition]], None]
+CLIENTS = ("kafka-python", "confluent")
+OutRecord = tuple[str, bytes | None, bytes | None, Headers]  # topic, value, key, headers
 
 
 class AdminClient(Protocol):
@@ -43,6 +52,9 @@ class Producer(Protocol):
 
     def send(self, topic: str, value: bytes | None, *, key: bytes | None = None,
              headers: Headers | list[tuple[str, bytes]] = (), timestamp_ms: int | None = None) -> None: ...
+    def send_batch(self, records: Iterable[OutRecord]) -> None:
+        """Send many records (the hot path, inside a transaction: a failed record fails its commit)."""
+        ...
     def prepare(self, topics: Iterable[str]) -> None: ...
     def flush(self, timeout_s: float | None = None) -> None: ...
     def close(self, timeout_s: float = 10.0) -> None: ...
@@ -97,7 +109,10 @@ class Transport(Protocol):
     def admin(self) -> AdminClient: ...
     def producer(self, *, linger_ms: int = 5) -> Producer: ...
     def transactional(self, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> TransactionalProducer: ...
-    def subscriber(self, pattern: str, group: str, **tuning: Any) -> GroupConsumer: ...
+    def subscriber(self, pattern: str, group: str, *, on_revoke: OnRevoke | None = None,
+                   **tuning: Any) -> GroupConsumer:
+        """A group member; `on_revoke` runs inside `poll()` before partitions are given up."""
+        ...
     def reader(self, topics: Sequence[str], *, from_end: bool = False) -> TopicReader: ...
 
 
@@ -119,16 +134,48 @@ class KafkaPythonTransport:
         return TransactionalPublisher(self.bootstrap, transactional_id, transaction_timeout_ms=transaction_timeout_ms,
                                       security=self.security)
 
-    def subscriber(self, pattern: str, group: str, **tuning: Any) -> GroupConsumer:
-        return Subscriber(self.bootstrap, pattern, group, security=self.security, **tuning)
+    def subscriber(self, pattern: str, group: str, *, on_revoke: OnRevoke | None = None,
+                   **tuning: Any) -> GroupConsumer:
+        return Subscriber(self.bootstrap, pattern, group, security=self.security, on_revoke=on_revoke, **tuning)
 
     def reader(self, topics: Sequence[str], *, from_end: bool = False) -> TopicReader:
         return Reader(self.bootstrap, topics, from_end=from_end, security=self.security)
 
 
-def kafka_transport(bootstrap: str, security: ClientSecurity = PLAINTEXT) -> Transport:
-    """The transport a process uses for `bootstrap`, authenticating as `security`."""
-    return KafkaPythonTransport(bootstrap, security)
+class ConfluentTransport:
+    """The transport on confluent-kafka (librdkafka): `GOVX_KAFKA_CLIENT=confluent`."""
+
+    def __init__(self, bootstrap: str, security: ClientSecurity = PLAINTEXT) -> None:
+        self.bootstrap = bootstrap
+        self.security = security
+
+    def admin(self) -> AdminClient:
+        return RdAdmin(self.bootstrap, security=self.security)
+
+    def producer(self, *, linger_ms: int = 5) -> Producer:
+        return RdPublisher(self.bootstrap, linger_ms=linger_ms, security=self.security)
+
+    def transactional(self, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> TransactionalProducer:
+        return RdTransactionalPublisher(self.bootstrap, transactional_id, transaction_timeout_ms=transaction_timeout_ms,
+                                        security=self.security)
+
+    def subscriber(self, pattern: str, group: str, *, on_revoke: OnRevoke | None = None,
+                   **tuning: Any) -> GroupConsumer:
+        return RdSubscriber(self.bootstrap, pattern, group, security=self.security, on_revoke=on_revoke, **tuning)
+
+    def reader(self, topics: Sequence[str], *, from_end: bool = False) -> TopicReader:
+        return RdReader(self.bootstrap, topics, from_end=from_end, security=self.security)
+
+
+def kafka_transport(bootstrap: str, security: ClientSecurity = PLAINTEXT, *, client: str | None = None) -> Transport:
+    """The transport a process uses for `bootstrap`, authenticating as `security`, on `client` (by
+    default the `GOVX_KAFKA_CLIENT` setting: kafka-python, or confluent)."""
+    chosen = client or load_settings().kafka_client
+    if chosen == "confluent":
+        return ConfluentTransport(bootstrap, security)
+    if chosen == "kafka-python":
+        return KafkaPythonTransport(bootstrap, security)
+    raise ConfigError(f"unknown Kafka client {chosen!r}; choose one of {', '.join(CLIENTS)}")
 
 
 class Closable(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from prometheus_client import Counter as LabelledCounter
 
@@ -14,9 +14,13 @@ from exchange.runtime.metrics import Metrics
 Lag = Mapping[tuple[str, int], tuple[int, int | None]]
 
 
-def count_batch(metrics: Metrics, outcomes: list[Outcome], committed_ms: int) -> None:
-    """Count a committed batch: events, deliveries, skips, dead letters and end-to-end latency."""
+def count_batch(metrics: Metrics, outcomes: list[Outcome], committed_ms: int, seconds: float = 0.0) -> None:
+    """Count a committed transaction: its size and duration (`seconds`), events, deliveries, skips, dead
+    letters and end-to-end latency (observed per resource, the label looked up once per transaction)."""
     metrics.transactions.labels("committed").inc()
+    metrics.batch_seconds.observe(seconds)
+    metrics.batch_events.observe(len(outcomes))
+    latencies: dict[str, list[float]] = {}
     consumed: Counter[tuple[str, ...]] = Counter()
     delivered: Counter[tuple[str, ...]] = Counter()
     skipped: Counter[tuple[str, ...]] = Counter()
@@ -32,7 +36,11 @@ def count_batch(metrics: Metrics, outcomes: list[Outcome], committed_ms: int) ->
             route = delivery.route
             delivered[(resource, route.consumer.department, route.consumer_level, route.decision)] += 1
         if outcome.deliveries:
-            metrics.latency.labels(resource).observe(max(committed_ms - outcome.message.timestamp_ms, 0) / 1000)
+            latencies.setdefault(resource, []).append(max(committed_ms - outcome.message.timestamp_ms, 0) / 1000)
+    for resource, seconds_each in latencies.items():
+        histogram = metrics.latency.labels(resource)
+        for latency in seconds_each:
+            histogram.observe(latency)
     _add(metrics.events_consumed, consumed)
     _add(metrics.deliveries, delivered)
     _add(metrics.skips, skipped)
@@ -45,6 +53,14 @@ class LagReporter:
     def __init__(self, metrics: Metrics, group: str) -> None:
         self._metrics, self._group = metrics, group
         self._topics: set[str] = set()
+        self._reported = 0.0
+
+    def report_due(self, lag: Callable[[], Lag], every_s: float = 1.0) -> None:
+        """Report `lag()` if `every_s` have passed since the last report."""
+        now = time.monotonic()
+        if now - self._reported >= every_s:
+            self.report(lag())
+            self._reported = now
 
     def report(self, lag: Lag, now_ms: int | None = None) -> None:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms

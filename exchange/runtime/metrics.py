@@ -17,7 +17,7 @@ from exchange.errors import AuthorizationError
 
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 BATCH_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-BATCH_SIZE_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000)
+BATCH_SIZE_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000)
 
 
 @contextmanager
@@ -56,10 +56,10 @@ class Metrics:
             "govx_end_to_end_latency_seconds", "Event time (intended send) to delivery by the exchange.",
             ["resource"], buckets=LATENCY_BUCKETS_S, registry=registry)
         self.batch_seconds = Histogram(
-            "govx_batch_processing_seconds", "Exchange time per batch: decide, produce, commit.",
+            "govx_batch_processing_seconds", "Exchange time per transaction: from its first event to its commit.",
             buckets=BATCH_BUCKETS_S, registry=registry)
         self.batch_events = Histogram(
-            "govx_batch_size_events", "Events per exchange batch.", buckets=BATCH_SIZE_BUCKETS, registry=registry)
+            "govx_batch_size_events", "Events per exchange transaction.", buckets=BATCH_SIZE_BUCKETS, registry=registry)
         self.transactions = Counter(
             "govx_transactions_total", "Exchange transactions, by result.", ["result"], registry=registry)
         self.authorization_failures = Counter(
@@ -70,7 +70,8 @@ class Metrics:
             "(0 between transactions); it keeps growing while a Kafka call hangs.", registry=registry)
         self.recoveries = Counter(
             "govx_exchange_recoveries_total", "Failed transactions the worker recovered from, by how: `abort` "
-            "(aborted, re-read) or `rebuild` (new transactional producer, re-read).", ["action"], registry=registry)
+            "(aborted, re-read), `rebuild` (new transactional producer, re-read) or `rebalance` (partitions taken "
+            "away from an open transaction: aborted, re-read).", ["action"], registry=registry)
         self.lag_records = Gauge(
             "govx_consumer_lag_records", "Records not yet consumed, per consumer group and topic.",
             ["group", "topic"], registry=registry)

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     registry_port: int = Field(default=8081, ge=0, le=65535, description="schema registry port (Confluent's)")
     approval_deadline_days: int = Field(default=10, ge=1, le=365, description="working days to decide")
     partitions: int = Field(default=3, ge=1, le=64, description="partitions of new source topics")
+    kafka_client: Literal["kafka-python", "confluent"] = Field(
+        default="kafka-python", description="Kafka client library: kafka-python, or confluent (librdkafka)")
+    transaction_events: int = Field(default=5000, ge=1, le=100_000,
+                                    description="a worker commits its transaction after this many events")
+    transaction_ms: int = Field(default=1000, ge=1, le=60_000,
+                                description="… or this many ms after its first event, or when a poll comes back short")
     exchange_group: str = Field(default="govx-exchange", min_length=1, description="worker group id")
     security: Literal["plaintext", "sasl"] = Field(
         default="plaintext", description="plaintext, or sasl: SASL/SCRAM-SHA-512 with ACLs (`govx kafka up --secure`)")

@@ -42,24 +42,29 @@ def core(
 def exchange(
     events: int = typer.Option(20_000, min=1000, help="events written to the source topics"),
     partitions: int = typer.Option(3, min=1, help="partitions of each source topic"),
+    workers: str = typer.Option("1,2", help="worker counts to run, comma-separated"),
+    clients: str = typer.Option("kafka-python,confluent", help="clients to run govx's workers on"),
+    rounds: int = typer.Option(1, min=1, help="rounds of every drain, one after the other; medians count"),
+    transaction_events: str = typer.Option("5000", help="worker transaction sizes to run (GOVX_TRANSACTION_EVENTS)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> int:
-    """Drain the same topics three ways on the broker: a bare kafka-python copy, a transactional copy,
-    and one exchange worker; print each rate and the ratios (docs/benchmarks.md §2)."""
+    """Drain the same topics with the references (bare copies, the hand-written confluent-kafka router on
+    the same core) and govx's workers, in one run; print each rate and its ratio to the reference router
+    (docs/benchmarks.md §3)."""
     from exchange.runtime.settings import load_settings
-    from loadtest.drainbench import measure_drain
+    from loadtest.drainbench import REFERENCE, measure_drain
 
-    result = measure_drain(load_settings().bootstrap, events, partitions)
+    counts = tuple(int(n) for n in workers.split(","))
+    chosen = tuple(c.strip() for c in clients.split(","))
+    shown = None if as_json else (lambda name, rate: console.print(f"{name:<40} {rate:>9,.0f} events/s"))
+    result = measure_drain(load_settings().bootstrap, events, partitions, workers=counts, clients=chosen,
+                           rounds=rounds, sizes=tuple(int(n) for n in transaction_events.split(",")), progress=shown)
     if as_json:
-        print(json.dumps({**result.__dict__, "ratio_to_bare": result.ratio_to_bare,
-                          "ratio_to_transactional": result.ratio_to_transactional}))
+        print(json.dumps({"events": result.events, "rates": result.rates,
+                          "ratios": {name: result.ratio(name) for name in result.rates}}))
         return 0
-    console.print(f"{result.events} events of the standard mix; the exchange wrote "
-                  f"{result.exchange_records_per_event:.2f} records per event (deliveries, usage records, "
-                  "dead letters)")
-    console.print(f"bare kafka-python copy      {result.bare_copy_events_per_s:>9,.0f} events/s")
-    console.print(f"transactional copy          {result.transactional_copy_events_per_s:>9,.0f} events/s")
-    console.print(f"exchange worker             {result.exchange_events_per_s:>9,.0f} events/s")
-    console.print(f"ratio to the bare copy      {result.ratio_to_bare:>9.2f}")
-    console.print(f"ratio to the transactional  {result.ratio_to_transactional:>9.2f}")
+    console.print(f"{result.events} events of the standard mix, median of {rounds} round(s); "
+                  f"ratios to the {REFERENCE}:")
+    for name in result.rates:
+        console.print(f"{name:<40} {result.ratio(name):>9.2f}")
     return 0

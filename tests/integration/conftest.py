@@ -57,8 +57,10 @@ def topics() -> Topics:
 
 @pytest.fixture
 def env_without_govx() -> dict[str, str]:
-    """The process environment without GOVX_ variables, for subprocesses configured explicitly."""
-    return {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_")}
+    """The process environment without GOVX_ variables, for subprocesses configured explicitly; the Kafka
+    client the suite runs on (`GOVX_KAFKA_CLIENT`) is kept, so subprocesses use it too."""
+    return {k: v for k, v in os.environ.items()
+            if not k.upper().startswith("GOVX_") or k.upper() == "GOVX_KAFKA_CLIENT"}
 
 
 @dataclass(frozen=True)

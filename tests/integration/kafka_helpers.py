@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
@@ -39,10 +40,11 @@ def read_until(bootstrap: str, topic: str, done: Callable[[list[Message]], bool]
 
 @contextmanager
 def running_worker(bootstrap: str, topics: Topics, worker_id: str = "0",
-                   metrics: Metrics | None = None) -> Iterator[Worker]:
-    """An exchange worker in a thread for the duration of the block; stopped and joined after."""
+                   metrics: Metrics | None = None, **tuning: Any) -> Iterator[Worker]:
+    """An exchange worker in a thread for the duration of the block; stopped and joined after.
+    `tuning` sets `WorkerConfig` fields (transaction_events, transaction_ms, …)."""
     config = WorkerConfig(worker_id, group=f"{topics.namespace}-exchange", namespace=topics.namespace,
-                          poll_ms=100)
+                          poll_ms=100, **tuning)
     worker = Worker(config, metrics or Metrics(CollectorRegistry()), kafka_transport(bootstrap))
     stop, ready, failure = threading.Event(), threading.Event(), []
 

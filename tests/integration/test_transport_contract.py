@@ -3,7 +3,7 @@ cluster that does not answer returns within its deadline with `TransactionBroken
 for ever, and a new producer with the same transactional id then works, fencing the old one.
 
 The broker is frozen (SIGSTOP) for a few seconds and always continued, so the session's other tests
-find it as they left it. A second transport implementation adds itself to TRANSPORTS.
+find it as they left it. Every Kafka client govx runs on (`CLIENTS`) is tried, whichever the suite runs on.
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ from exchange.core.topics import Topics, TopicSpec
 from exchange.errors import TransactionBroken, TransportError
 from exchange.kafka.broker import BrokerLayout, LocalBroker
 from exchange.kafka.transactional import TRANSACTION_DEADLINE_S
-from exchange.kafka.transport import Transport, kafka_transport
+from exchange.kafka.transport import CLIENTS, Transport, kafka_transport
 from exchange.runtime.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings(
     "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning")]
 
-TRANSPORTS: dict[str, Callable[[str], Transport]] = {"kafka-python": kafka_transport}
+TRANSPORTS: dict[str, Callable[[str], Transport]] = {
+    client: (lambda bootstrap, client=client: kafka_transport(bootstrap, client=client))  # type: ignore[misc]
+    for client in CLIENTS}
 
 
 @contextmanager

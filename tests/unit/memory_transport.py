@@ -2,14 +2,15 @@
 
 It models just what the worker's recovery depends on: a group consumer whose position moves on
 with each poll and goes back to the committed offsets on `rewind()`, and transactional producers
-whose outputs and offsets become visible only on commit. `failures` lists, per call name
-(`commit`, `abort`, `ensure_topics`, `init`), errors to raise on the next calls.
+whose outputs and offsets become visible only on commit (`commits` keeps the group metadata each
+was fenced by), and a rebalance on cue (`rebalancing`). `failures` lists, per call name (`commit`,
+`abort`, `ensure_topics`, `init`), errors to raise on the next calls.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from exchange.core.message import Headers, Message
@@ -29,6 +30,8 @@ class Cluster:
         self.failures: dict[str, list[TransportError]] = defaultdict(list)
         self.producers_built = 0
         self.topics: set[str] = set()
+        self.subscribers: list[MemorySubscriber] = []
+        self.commits: list[Any] = []
 
     def fail(self, call: str) -> None:
         if self.failures[call]:
@@ -67,6 +70,9 @@ class MemoryProducer:
              headers: Headers | list[tuple[str, bytes]] = (), timestamp_ms: int | None = None) -> None:
         self.pending.append((topic, value))
 
+    def send_batch(self, records: Iterable[tuple[str, bytes | None, bytes | None, Headers]]) -> None:
+        self.pending.extend((topic, value) for topic, value, _, _ in records)
+
     def prepare(self, topics: Iterable[str]) -> None: ...
     def flush(self, timeout_s: float | None = None) -> None:
         for topic, value in self.pending:
@@ -87,6 +93,7 @@ class MemoryTransactional(MemoryProducer):
 
     def commit(self, offsets: Mapping[Partition, int], group: Any) -> None:
         self.cluster.fail("commit")
+        self.cluster.commits.append(group.group_metadata())
         self.flush()
         self.cluster.committed.update(offsets)
 
@@ -98,11 +105,18 @@ class MemoryTransactional(MemoryProducer):
 class MemorySubscriber:
     """One partition of source messages; poll moves the position, rewind goes back to committed."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, on_revoke: Callable[[set[Partition]], None] | None = None) -> None:
         self.cluster = cluster
         self.position = 0
+        self.on_revoke = on_revoke
+        self.rebalancing = False
 
     def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
+        if self.rebalancing:  # the group rebalances inside this poll: revoke, then resume from the commits
+            self.rebalancing = False
+            if self.on_revoke is not None:
+                self.on_revoke(self.assignment())
+            self.rewind()
         batch = self.cluster.source[self.position:self.position + max_records]
         self.position += len(batch)
         return batch
@@ -147,8 +161,10 @@ class MemoryTransport:
     def transactional(self, transactional_id: str, *, transaction_timeout_ms: int = 15000) -> MemoryTransactional:
         return MemoryTransactional(self.cluster)
 
-    def subscriber(self, pattern: str, group: str, **tuning: Any) -> MemorySubscriber:
-        return MemorySubscriber(self.cluster)
+    def subscriber(self, pattern: str, group: str, *, on_revoke: Callable[[set[Partition]], None] | None = None,
+                   **tuning: Any) -> MemorySubscriber:
+        self.cluster.subscribers.append(MemorySubscriber(self.cluster, on_revoke))
+        return self.cluster.subscribers[-1]
 
     def reader(self, topics: Sequence[str], *, from_end: bool = False) -> EmptyReader:
         return EmptyReader()

@@ -261,7 +261,8 @@ def test_a_lookup_leaves_a_usage_record(client: TestClient, state: ApiState, loo
     [(key, raw)] = loop.usage_records
     record = json.loads(raw)
     assert key == person.encode() and record["channel"] == "lookup" and record["caller"] == "440106/renshe"
-    assert record["grant"] == found.json()["grant"] and record["event_id"] == found.json()["event_id"]
+    [usage] = record["usages"]  # the shape of a delivering event's usage record, one entry
+    assert usage["grant"] == found.json()["grant"] and record["event_id"] == found.json()["event_id"]
 
 
 # ── 6. HTTP hygiene ─────────────────────────────────────────────────────────────────────────

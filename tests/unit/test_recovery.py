@@ -29,11 +29,12 @@ def steps(worker: Worker, count: int) -> None:
             worker.step()
         except TransportError as exc:
             assert exc.retriable, exc
+            worker.transactions.failed(exc)  # as `Worker._step_or_wait` does, without its 1 s wait
 
 
 def started(cluster: Cluster) -> tuple[Worker, CollectorRegistry]:
     registry = CollectorRegistry()
-    worker = Worker(WorkerConfig("1", max_batch=2), Metrics(registry), MemoryTransport(cluster))
+    worker = Worker(WorkerConfig("1", max_batch=2, transaction_events=2), Metrics(registry), MemoryTransport(cluster))
     worker.open()
     return worker, registry
 
@@ -78,7 +79,8 @@ def test_a_failure_after_polling_but_before_the_transaction_re_reads_the_batch()
     transactions.open()
     subscriber = MemorySubscriber(cluster)
     assert [m.offset for m in subscriber.poll(100, 2)] == [0, 1]
-    transactions.polled()  # ... and the inbox creation raised here
+    transactions.polled()
+    transactions.failed(TransportError("creating the inbox failed"))  # ... the inbox creation raised here
     transactions.settle(subscriber)
     assert [m.offset for m in subscriber.poll(100, 2)] == [0, 1]
 
@@ -93,11 +95,16 @@ def test_an_open_transaction_shows_its_age_in_the_metrics() -> None:
 
     def emit_slowly(_: object) -> None:
         now[0] += 42.0
-        ages.append(registry.get_sample_value("govx_exchange_transaction_open_seconds"))
 
-    transactions.deliver(emit_slowly, {(SOURCE, 0): 1}, MemorySubscriber(cluster))
-    assert ages == [42.0]
+    subscriber = MemorySubscriber(cluster)
+    transactions.polled()
+    transactions.add(emit_slowly, subscriber.poll(100, 1), [], subscriber)
+    now[0] += 3.0
+    ages.append(registry.get_sample_value("govx_exchange_transaction_open_seconds"))
+    transactions.commit()
+    assert ages == [45.0]  # open since its begin, which came before the slow sends
     assert registry.get_sample_value("govx_exchange_transaction_open_seconds") == 0.0
+    assert cluster.committed == {(SOURCE, 0): 1}
 
 
 def test_a_worker_that_cannot_recover_gives_up_with_the_reason() -> None:
@@ -131,3 +138,42 @@ def test_a_batch_commits_under_the_generation_it_was_read_under() -> None:
     member = ReadUnder(subscriber)
     generation[0] = "generation-2"  # the group rebalanced in the background
     assert member.group_metadata() == "generation-1"
+
+
+def test_a_transaction_spanning_polls_commits_under_its_first_batchs_generation() -> None:
+    cluster = Cluster(junk(4))
+    registry = CollectorRegistry()
+    worker = Worker(WorkerConfig("1", max_batch=2, transaction_events=4), Metrics(registry), MemoryTransport(cluster))
+    worker.open()
+    [subscriber] = cluster.subscribers
+    generations = iter(["generation-1", "generation-2"])
+    subscriber.group_metadata = lambda: next(generations)  # type: ignore[method-assign]
+    steps(worker, 2)
+    assert cluster.commits == ["generation-1"] and cluster.committed == {(SOURCE, 0): 4}
+
+
+def test_a_rebalance_during_an_open_transaction_aborts_it_and_re_reads_everything_once() -> None:
+    cluster = Cluster(junk(6))
+    registry = CollectorRegistry()
+    worker = Worker(WorkerConfig("1", max_batch=2, transaction_events=6), Metrics(registry), MemoryTransport(cluster))
+    worker.open()
+    [subscriber] = cluster.subscribers
+    steps(worker, 2)  # junk-0..3 sent in the open transaction, nothing committed yet
+    assert cluster.committed == {} and worker.transactions.window.open
+    subscriber.rebalancing = True  # the next poll revokes the partition and resumes from the commits
+    steps(worker, 5)
+    assert cluster.records["gov.dlq"] == [b"junk-%d" % n for n in range(6)]  # each once, in order
+    assert cluster.committed == {(SOURCE, 0): 6}
+    assert registry.get_sample_value("govx_transactions_total", {"result": "aborted"}) == 1
+    assert registry.get_sample_value("govx_exchange_recoveries_total", {"action": "rebalance"}) == 1
+
+
+def test_a_rebalance_with_nothing_in_hand_aborts_nothing() -> None:
+    cluster = Cluster(junk(2))
+    registry = CollectorRegistry()
+    worker = Worker(WorkerConfig("1", max_batch=2, transaction_events=2), Metrics(registry), MemoryTransport(cluster))
+    worker.open()
+    cluster.subscribers[0].rebalancing = True
+    steps(worker, 2)
+    assert cluster.records["gov.dlq"] == [b"junk-0", b"junk-1"]
+    assert registry.get_sample_value("govx_transactions_total", {"result": "aborted"}) is None
