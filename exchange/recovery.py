@@ -53,6 +53,8 @@ class Transactions:
         self._budget = RetryBudget("worker", give_up_s, clock=clock)
         self._unsettled = self._in_transaction = self._broken = False
         metrics.transaction_open_seconds.set_function(self.open_seconds)
+        for action in ("abort", "rebuild"):  # the dashboard's increase() needs the series before the first
+            metrics.recoveries.labels(action)
 
     def open(self) -> TransactionalProducer:
         """Build the producer (initialising transactions); returns it for metadata warm-up."""
