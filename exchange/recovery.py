@@ -59,6 +59,8 @@ class Transactions:
         self._budget = RetryBudget("worker", give_up_s, clock=clock)
         self._unsettled = self._in_transaction = self._broken = self._revoked = self._undo = False
         metrics.transaction_open_seconds.set_function(self.window.age_s)
+        for action in ("abort", "rebuild", "rebalance"):  # the dashboard's increase() needs the series first
+            metrics.recoveries.labels(action)
 
     def open(self) -> TransactionalProducer:
         """Build the producer (initialising transactions); returns it for metadata warm-up."""

@@ -23,12 +23,17 @@ from exchange.core.catalogue import Catalogue
 from exchange.core.topics import Topics
 from exchange.runtime.ledger import LedgerWriter, Produced
 from exchange.runtime.metrics import Metrics
-from exchange.runtime.retry import RetryBudget
+from exchange.runtime.retry import GIVE_UP_S, RetryBudget
 from producers.draft import Draft
 from producers.faults import Fault
 from producers.publish import EventFactory, Publication
 from producers.rate import RateProfile
 from producers.world import World
+
+# A send only queues a record: once a second the simulator waits (up to CONFIRM_DEADLINE_S) for what it
+# has sent to be acknowledged, so a cluster that has gone fails a call, and the budget gives up in time.
+CONFIRM_EVERY_S = 1.0
+CONFIRM_DEADLINE_S = 5.0
 
 
 class Sink(Protocol):
@@ -80,7 +85,7 @@ class Simulator:
                  faults: Sequence[Fault] = tuple(Fault), ledger: LedgerWriter | None = None,
                  metrics: Metrics | None = None, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, pool_size: int = 300,
-                 senders: Callable[[str, str], Sink] | None = None) -> None:
+                 senders: Callable[[str, str], Sink] | None = None, give_up_s: float = GIVE_UP_S) -> None:
         origin = clock_origin or datetime.fromtimestamp(start_s, UTC)
         self._worlds = {d: World(d, catalogue, seed=world_seed(seed, d), clock_origin=origin, pool_size=pool_size)
                         for d in sorted({s.division for s in sources})}
@@ -89,8 +94,8 @@ class Simulator:
         self._sink, self._ledger, self._metrics = sink, ledger, metrics
         self._senders = senders  # (division, department) -> that node's own sink, on a secure cluster
         self._start_s, self._clock, self._sleep = start_s, clock, sleep
-        self._budget = RetryBudget("producer", clock=clock)  # a send past its deadline is retried, then given up
-        self._order = 0
+        self._budget = RetryBudget("producer", give_up_s, clock=clock)  # a failing send is retried, then given up
+        self._order, self._confirmed_at = 0, clock()
 
     def start_at(self, start_s: float) -> None:
         """Move the start of every schedule (epoch seconds); before `run`."""
@@ -152,12 +157,20 @@ class Simulator:
         sink = self._sink if self._senders is None else self._senders(division, draft.department)
         self._budget.call(lambda: sink.send(event.topic, event.value, key=event.key, headers=event.headers,
                                             timestamp_ms=event.timestamp_ms), self._sleep)
+        self._confirm()
         now = self._clock()
         summary.produced += 1
         summary.behind_max_s = max(summary.behind_max_s, now - intended)
         if publication.fault is not None:
             summary.faults[publication.fault.value] += 1
         self._record(publication, division, int(now * 1000))
+
+    def _confirm(self) -> None:
+        """Once every CONFIRM_EVERY_S, wait for what was sent to be acknowledged (retried, then given up)."""
+        if self._clock() - self._confirmed_at < CONFIRM_EVERY_S:
+            return
+        self._budget.call(lambda: self._sink.flush(CONFIRM_DEADLINE_S), self._sleep)
+        self._confirmed_at = self._clock()
 
     def _record(self, publication: Publication, division: str, sent_ms: int) -> None:
         event, fault = publication.event, publication.fault

@@ -176,12 +176,18 @@ class Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class Subscriber:
-    """A consumer-group member over a topic pattern, committing only through transactions."""
+    """A consumer-group member over a topic pattern, committing only through transactions.
+
+    kafka-python's `poll()` returns nothing, for ever, when no broker answers; here a poll that finds
+    the group coordinator unreachable raises a retriable `TransportError` instead (once the coordinator
+    was found, or `DEADLINE_S` after subscribing), so the caller's `RetryBudget` can give up in time.
+    """
 
     def __init__(self, bootstrap: str, pattern: str, group_id: str, *, security: ClientSecurity = PLAINTEXT,
                  on_revoke: Callable[[set[Partition]], None] | None = None, **extra: Any) -> None:
         self._consumer = new_consumer(bootstrap, group_id=group_id, security=security, **extra)
         self._security, self._group = security, group_id
+        self._subscribed_at, self._found_coordinator = time.monotonic(), False
         self._last_timestamp: dict[Partition, int] = {}
         with translated(f"subscribing to {pattern}"):
             self._consumer.subscribe(pattern=pattern, listener=Revocations(on_revoke))
@@ -189,9 +195,19 @@ class Subscriber:
     def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
         with translated("polling", self._security, "read", f"group {self._group} / topics matching a pattern"):
             messages = _flatten(self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records))
+        if not messages:
+            self._check_coordinator()
         for message in messages:
             self._last_timestamp[(message.topic, message.partition)] = message.timestamp_ms
         return messages
+
+    def _check_coordinator(self) -> None:
+        """Raise a retriable error if the group coordinator cannot be reached (a broker down, moving)."""
+        coordinator = self._consumer._coordinator  # noqa: SLF001 - poll() hides an unreachable coordinator
+        if not coordinator.coordinator_unknown():
+            self._found_coordinator = True
+        elif self._found_coordinator or time.monotonic() - self._subscribed_at > DEADLINE_S:
+            raise TransportError(f"polling: the group coordinator of {self._group} cannot be reached")
 
     def group_metadata(self) -> Any:
         return self._consumer.group_metadata()

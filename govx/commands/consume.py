@@ -22,7 +22,7 @@ from exchange.kafka.directory_feed import DirectoryFeed
 from exchange.kafka.transport import Transport, kafka_transport
 from exchange.runtime.ledger import LedgerWriter
 from exchange.runtime.metrics import Metrics, counting_refusals
-from exchange.runtime.retry import RetryBudget
+from exchange.runtime.retry import GIVE_UP_S, RetryBudget
 from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import Settings, load_settings
@@ -74,6 +74,8 @@ def consume(
                                                 "node its own <namespace>-<division>-<department>)"),
     duration: float | None = typer.Option(None, min=0.1, help="stop after this many seconds (default: on SIGTERM)"),
     metrics_port: int = typer.Option(0, help="serve /metrics on this port (0 = any free port)"),
+    give_up_after: float = typer.Option(GIVE_UP_S, min=1.0, help="exit (status 2, with the reason) after failing "
+                                        "this many seconds in a row; a broker restart is waited out"),
 ) -> int:
     """Receive deliveries, check each against its grant, dedupe by event id, and record them."""
     configure_logging("WARNING")
@@ -89,7 +91,7 @@ def consume(
         receivers = _receivers(settings, topics, nodes, view, metrics, writers, group)
         try:
             _run(receivers, feed, stop, duration, lambda: announce_ready(role="receiver", metrics_port=port,
-                                                                          pid=os.getpid()))
+                                                                          pid=os.getpid()), give_up_after)
         finally:
             for receiver in receivers:
                 receiver.close()
@@ -103,17 +105,18 @@ def consume(
 
 
 def _run(receivers: list[Receiver], feed: DirectoryFeed, stop: threading.Event, duration: float | None,
-         ready: Callable[[], None]) -> None:
+         ready: Callable[[], None], give_up_s: float = GIVE_UP_S) -> None:
     """Poll the directory and the inboxes until stopped; say ready once partitions are assigned.
     Several receivers (one per node) each poll in a thread of their own."""
     ends = time.monotonic() + duration if duration else float("inf")
     joined_by = time.monotonic() + 10
     announced = False
     done, failures = threading.Event(), list[BaseException]()
-    threads = [threading.Thread(target=_poll_until, args=(r, done, failures), daemon=True) for r in receivers[1:]]
+    threads = [threading.Thread(target=_poll_until, args=(r, done, failures, give_up_s), daemon=True)
+               for r in receivers[1:]]
     for thread in threads:
         thread.start()
-    budget = RetryBudget("receiver")  # a broker restart or a coordinator move is waited out, not forever
+    budget = RetryBudget("receiver", give_up_s)  # a broker restart or a coordinator move is waited out, not forever
     try:
         while not stop.is_set() and time.monotonic() < ends:
             budget.call(lambda: (feed.poll(0), receivers[0].poll(200)), stop.wait)
@@ -128,8 +131,8 @@ def _run(receivers: list[Receiver], feed: DirectoryFeed, stop: threading.Event, 
             thread.join(30)
 
 
-def _poll_until(receiver: Receiver, done: threading.Event, failures: list[BaseException]) -> None:
-    budget = RetryBudget("receiver")
+def _poll_until(receiver: Receiver, done: threading.Event, failures: list[BaseException], give_up_s: float) -> None:
+    budget = RetryBudget("receiver", give_up_s)
     try:
         while not done.is_set():
             budget.call(lambda: receiver.poll(200), done.wait)

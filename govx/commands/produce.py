@@ -19,8 +19,10 @@ from exchange.core.topics import Topics
 from exchange.errors import ConfigError
 from exchange.kafka.client import Publisher
 from exchange.kafka.node_publishers import NodePublishers
+from exchange.kafka.transport import closed_after
 from exchange.runtime.ledger import LedgerWriter
 from exchange.runtime.metrics import counting_refusals
+from exchange.runtime.retry import GIVE_UP_S
 from exchange.runtime.secrets import client_security
 from exchange.runtime.service import announce_ready, configure_logging, metrics_server, stop_on_signals
 from exchange.runtime.settings import Settings, load_settings
@@ -72,6 +74,8 @@ def produce(
     ledger: Path | None = typer.Option(None, help="append what was produced to this JSON-lines ledger"),
     plan: Path | None = typer.Option(None, help="a plan file written by `govx run` (overrides the options above)"),
     metrics_port: int = typer.Option(0, help="serve /metrics on this port (0 = any free port)"),
+    give_up_after: float = typer.Option(GIVE_UP_S, min=1.0, help="exit (status 2, with the reason) after its "
+                                        "sends have failed this many seconds in a row"),
 ) -> int:
     """Publish realistic departmental events, with their cross-department chains, at a steady rate."""
     configure_logging("WARNING")
@@ -86,20 +90,21 @@ def produce(
         else Publisher(settings.bootstrap, linger_ms=10)
     origin = datetime.fromisoformat(run_plan.clock_origin) if run_plan.clock_origin else None
     faults = [Fault(f) for f in run_plan.faults] or list(Fault)
-    try:
-        with metrics_server(settings.metrics_host, metrics_port) as (metrics, port), counting_refusals(metrics):
+    try:  # a publisher that fails to close is logged: it must not hide why the run failed
+        with closed_after(publisher), metrics_server(settings.metrics_host, metrics_port) as (metrics, port), \
+                counting_refusals(metrics):
             simulator = Simulator(catalogue, topics, publisher,
                                   run_plan.simulator_sources(), seed=run_plan.seed, start_s=run_plan.start_s,
                                   clock_origin=origin, bad_share=run_plan.bad_share, faults=faults, ledger=writer,
                                   metrics=metrics, pool_size=run_plan.pool_size,
-                                  senders=publisher if isinstance(publisher, NodePublishers) else None)
+                                  senders=publisher if isinstance(publisher, NodePublishers) else None,
+                                  give_up_s=give_up_after)
             publisher.prepare(topics.source(resource) for resource in catalogue.resources)
             if plan is None:
                 simulator.start_at(time.time() + 0.2)
             announce_ready(role="producer", metrics_port=port, pid=os.getpid())
             summary = simulator.run(stop)
     finally:
-        publisher.close()
         if writer is not None:
             writer.close()
     console.print(f"produced {summary.produced} events ({sum(summary.faults.values())} deliberately bad); "

@@ -62,7 +62,7 @@ EXCHANGE_SERIES = frozenset({
     "govx_batch_processing_seconds_count", "govx_batch_size_events_bucket", "govx_batch_size_events_sum",
     "govx_batch_size_events_count", "govx_transactions_total", "govx_consumer_lag_records",
     "govx_consumer_lag_seconds", "govx_grants_active", "govx_rules_generation",
-    "govx_exchange_transaction_open_seconds",
+    "govx_exchange_transaction_open_seconds", "govx_exchange_recoveries_total",
 })
 # Exported by processes this test does not start; which process, and how the test touches the series.
 OTHER_PROCESS_SERIES: dict[str, str] = {
@@ -164,7 +164,9 @@ def test_a_live_worker_exports_every_exchange_series_the_deploy_files_use(live_w
     assert consumed == {"death_certificate": live_worker.consumed}
     dead = {labels["reason"]: value for labels, value in samples["govx_dead_letters_total"]}
     assert {reason for reason, value in dead.items() if value} == {"schema.unknown"}
-    assert dead["directory.invalid"] == 0  # worker 0 exports the directory guard's series from the start
+    assert dead["directory.invalid"] == 0  # every worker exports the directory guard's series from the start
+    assert {labels["action"]: value for labels, value in samples["govx_exchange_recoveries_total"]} == {
+        "abort": 0, "rebuild": 0, "rebalance": 0}  # a healthy worker recovered from nothing, and says so
     lag_topics = {labels["topic"] for labels, _ in samples["govx_consumer_lag_records"]}
     assert live_worker.topics.source("death_certificate") in lag_topics
 

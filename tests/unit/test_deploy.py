@@ -318,6 +318,7 @@ DASHBOARD_MUST_SHOW = {
     "govx_consumer_lag_records", "govx_consumer_lag_seconds", "govx_transactions_total", "govx_grants_active",
     "govx_applications_pending", "govx_applications_overdue", "govx_receiver_violations_total",
     "govx_api_requests_total", "govx_api_request_seconds_bucket", "govx_produced_events_total",
+    "govx_exchange_transaction_open_seconds", "govx_exchange_recoveries_total",
 }
 
 
@@ -364,6 +365,23 @@ def test_dashboard_identity_and_panels() -> None:
                 cells[(x, y)] = panel["title"]
     shown = set().union(*(promql_metric_names(expr) for _, expr in dashboard_expressions()))
     assert shown >= DASHBOARD_MUST_SHOW, f"no panel shows {sorted(DASHBOARD_MUST_SHOW - shown)}"
+
+
+def test_every_series_an_alert_watches_has_a_panel() -> None:
+    """What fires an alert is on the dashboard too, so the on-call engineer sees it before and after."""
+    shown = set().union(*(promql_metric_names(expr) for _, expr in dashboard_expressions()))
+    for rule in alert_rules():
+        assert promql_metric_names(rule["expr"]) <= shown, f"{rule['alert']}: no panel shows its series"
+
+
+def test_the_stuck_transaction_panel_is_per_instance_and_marks_the_alert_threshold() -> None:
+    panel = next(p for p in dashboard_panels() if p["type"] != "row" and "govx_exchange_transaction_open_seconds"
+                 in "".join(t["expr"] for t in p["targets"]))
+    assert [t["expr"] for t in panel["targets"]] == ["max by (instance) (govx_exchange_transaction_open_seconds)"]
+    stuck = next(r for r in alert_rules() if r["alert"] == "GovxTransactionStuck")
+    threshold = float(stuck["expr"].rsplit(">", 1)[1])
+    steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [step["value"] for step in steps] == [None, threshold], "the panel turns red where the alert fires"
 
 
 def test_dashboard_filters_resource_labelled_series_by_the_resource_variable() -> None:

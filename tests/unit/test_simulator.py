@@ -150,3 +150,28 @@ def test_a_send_that_times_out_is_retried_until_the_cluster_answers(catalogue: C
 def test_a_producer_that_cannot_send_for_two_minutes_gives_up_with_the_reason(catalogue: Catalogue) -> None:
     with pytest.raises(TransportError, match="producer could not recover within 120 s; last error: producing"):
         run_stalling(catalogue, 1000.0)
+
+
+class UnacknowledgingSink(ListSink):
+    """A cluster that has gone: sends are queued (as kafka-python's are), but nothing is acknowledged."""
+
+    def __init__(self, time: VirtualTime) -> None:
+        super().__init__()
+        self.time, self.flushes = time, 0
+
+    def flush(self, timeout_s: float | None = None) -> None:
+        self.flushes += 1
+        self.time.sleep(timeout_s or 30.0)
+        raise TransportError("flushing the producer failed: KafkaTimeoutError: Timeout waiting for future")
+
+
+def test_a_producer_whose_sends_are_never_acknowledged_gives_up_with_the_reason(catalogue: Catalogue) -> None:
+    """A send only queues: without waiting for acknowledgements a producer on a dead cluster never gave up."""
+    time = VirtualTime(1_800_000_000.0)
+    sink = UnacknowledgingSink(time)
+    plan = [Source("440106", "weijian", RateProfile.build(2.0, 600))]
+    simulator = Simulator(catalogue, Topics(), sink, plan, seed=1, start_s=time.now, clock_origin=ORIGIN,
+                          clock=time.clock, sleep=time.sleep, pool_size=120, give_up_s=20)
+    with pytest.raises(TransportError, match="producer could not recover within 20 s; last error: flushing"):
+        simulator.run()
+    assert 0 < len(sink.sent) < 20 and sink.flushes >= 4  # of a 600 s schedule: it stopped after its first second
