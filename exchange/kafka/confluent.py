@@ -187,15 +187,32 @@ class RdPublisher:
 
 
 class RdSubscriber:
-    """A consumer-group member over a topic pattern; `on_revoke` runs before partitions are given up."""
+    """A consumer-group member over a topic pattern; `on_revoke` runs before partitions are given up.
+
+    librdkafka's `poll()` returns nothing, for ever, when no broker answers; once librdkafka reports
+    all brokers down, an empty poll asks the cluster for its metadata and raises a retriable
+    `TransportError` if it does not answer, so the caller's `RetryBudget` can give up in time.
+    """
 
     def __init__(self, bootstrap: str, pattern: str, group_id: str, *, security: ClientSecurity = PLAINTEXT,
                  on_revoke: OnRevoke | None = None, **tuning: Any) -> None:
         self._on_revoke, self._security, self._group = on_revoke, security, group_id
         self._last_timestamp: dict[Partition, int] = {}
+        self._brokers_down = False
+        config = {**consumer_config(bootstrap, group_id, security, **tuning), "error_cb": self._cluster_error}
         with translated(f"subscribing to {pattern}", security, "connect to", bootstrap):
-            self._consumer = Consumer(consumer_config(bootstrap, group_id, security, **tuning))
+            self._consumer = Consumer(config)
             self._consumer.subscribe([pattern], on_revoke=self._revoked)
+
+    def _cluster_error(self, error: KafkaError) -> None:
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self._brokers_down = True
+
+    def _check_cluster(self) -> None:
+        """After librdkafka reported every broker down: raise unless the cluster answers again."""
+        with translated(f"polling: no broker answers the group {self._group}"):
+            self._consumer.list_topics(timeout=1.0)
+        self._brokers_down = False
 
     def _revoked(self, _consumer: Any, partitions: list[Any]) -> None:
         if self._on_revoke is not None:
@@ -208,6 +225,8 @@ class RdSubscriber:
         with translated("polling", self._security, "read", whose):
             first = self._consumer.poll(timeout_ms / 1000)
             if first is None:
+                if self._brokers_down:
+                    self._check_cluster()
                 return []
             records = [first, *self._consumer.consume(max_records - 1, 0)] if max_records > 1 else [first]
             messages = messages_of(records, "polling", self._security, whose)
