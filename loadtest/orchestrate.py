@@ -206,10 +206,13 @@ class Run:
         return report
 
 
+INHERITED = ("GOVX_DATA_DIR", "GOVX_CACHE_DIR", "GOVX_KAFKA_CLIENT", "GOVX_TRANSACTION_EVENTS", "GOVX_TRANSACTION_MS")
+
+
 def child_env(options: RunOptions) -> dict[str, str]:
-    """The environment of the run's children: this one's, less GOVX_ settings, plus the run's own."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in (
-        "GOVX_DATA_DIR", "GOVX_CACHE_DIR")}
+    """The environment of the run's children: this one's, less GOVX_ settings (but for where data lives,
+    the Kafka client and the transaction sizes, which the run is about), plus the run's own."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GOVX_") or k in INHERITED}
     return {**env, "GOVX_BOOTSTRAP_SERVERS": options.bootstrap,
             "GOVX_TOPIC_NAMESPACE": options.namespace,
             "GOVX_EXCHANGE_GROUP": Topics(options.namespace).run_exchange_group,

@@ -23,6 +23,7 @@ from exchange.errors import TransportError
 from exchange.kafka.admin import Admin
 from exchange.kafka.broker_layout import kafka_version
 from exchange.kafka.client import Publisher
+from exchange.runtime.settings import load_settings
 from exchange.worker import WorkerConfig
 from loadtest.scenario import Scenario
 from loadtest.scrape import Samples
@@ -80,13 +81,15 @@ def scenario_as_run(scenario: Scenario) -> dict[str, Any]:
 
 def performance_settings(scenario: Scenario) -> dict[str, Any]:
     """The knobs that shape a run's figures: process counts, partitions, batching and commits."""
-    worker = WorkerConfig("0")
+    worker, settings = WorkerConfig("0"), load_settings()
     linger = inspect.signature(Publisher.__init__).parameters["linger_ms"].default
     return {"workers": scenario.workers, "partitions": scenario.partitions, "producers": scenario.producers,
-            "receivers": scenario.receivers, "exchange_max_batch": worker.max_batch,
+            "receivers": scenario.receivers, "kafka_client": settings.kafka_client,
+            "exchange_max_batch": worker.max_batch, "exchange_transaction_events": settings.transaction_events,
+            "exchange_transaction_ms": settings.transaction_ms,
             "exchange_poll_ms": worker.poll_ms, "exchange_transaction_timeout_ms": worker.transaction_timeout_ms,
             "exchange_batch_delay_ms": scenario.exchange_batch_delay_ms,
-            "exchange_commit": "consumed offsets committed inside each batch's transaction",
+            "exchange_commit": "consumed offsets committed in each transaction (polls sized by count and time)",
             "receiver_commit": "after each poll, once its deliveries are in the ledger",
             "producer": {"acks": "all", "idempotent": True, "linger_ms": linger}}
 

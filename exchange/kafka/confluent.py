@@ -105,14 +105,14 @@ def to_message(record: Any) -> Message:
 
 
 def messages_of(records: list[Any], action: str, security: ClientSecurity = PLAINTEXT,
-              resource: str | None = None) -> list[Message]:
-    """The records as `Message`s; a consumer error other than end-of-partition is raised."""
+              resource: str | None = None, harmless: frozenset[int] = frozenset()) -> list[Message]:
+    """The records as `Message`s; a consumer error other than end-of-partition (or one `harmless` here) is raised."""
     messages = []
     for record in records:
         error = record.error()
         if error is None:
             messages.append(to_message(record))
-        elif error.code() != KafkaError._PARTITION_EOF:
+        elif error.code() != KafkaError._PARTITION_EOF and error.code() not in harmless:
             raise judged(action, error, security, "read", resource)
     return messages
 
@@ -127,12 +127,18 @@ def consumer_config(bootstrap: str, group_id: str, security: ClientSecurity = PL
 
 
 class RdPublisher:
-    """An idempotent producer (`acks=all`); a failed delivery (e.g. refused by an ACL) is raised by the next call."""
+    """An idempotent producer (`acks=all`); a failed delivery (e.g. refused by an ACL) is raised by the next call.
+
+    As kafka-python's, `send()` waits (up to its deadline) for a topic's metadata the first time it writes
+    to it, so a record is in the send buffer only if the cluster was reachable — what a writer that
+    must tell "never sent" from "maybe sent" relies on (the API's directory writes).
+    """
 
     def __init__(self, bootstrap: str, *, linger_ms: int = 5, security: ClientSecurity = PLAINTEXT,
                  extra: dict[str, Any] | None = None) -> None:
         self.security = security
         self._failures: list[tuple[str, KafkaError]] = []
+        self._known: set[str] = set()
         config = {**client_config(bootstrap, security), "acks": "all", "enable.idempotence": True,
                   "linger.ms": linger_ms, "delivery.report.only.error": True, "on_delivery": self._delivered,
                   **(extra or {})}
@@ -152,6 +158,8 @@ class RdPublisher:
              headers: Headers | list[tuple[str, bytes]] = (), timestamp_ms: int | None = None) -> None:
         self._producer.poll(0)  # serve delivery reports: a refusal surfaces at the next call
         self._raise_failure()
+        if topic not in self._known:
+            self.prepare([topic])
         with translated(f"producing to {topic}", self.security, "write", f"topic {topic}"):
             try:
                 self._producer.produce(topic, value, key, headers=list(headers), timestamp=timestamp_ms or 0)
@@ -171,9 +179,10 @@ class RdPublisher:
 
     def prepare(self, topics: Iterable[str]) -> None:
         """Fetch each topic's metadata now, so the first transaction does not wait for it topic by topic."""
-        with translated("fetching topic metadata"):
-            for topic in topics:
+        for topic in topics:
+            with translated("fetching topic metadata", self.security, "describe", f"topic {topic}"):
                 self._producer.list_topics(topic, timeout=TIMEOUT_S)
+            self._known.add(topic)
 
     def flush(self, timeout_s: float | None = None) -> None:
         with translated("flushing the producer"):

@@ -21,8 +21,9 @@ from exchange.errors import TransportError
 from exchange.kafka.confluent import TIMEOUT_S, Partition, client_config, translated
 
 
-def _wait(future: Future[Any], action: str, timeout_s: float) -> Any:
-    with translated(action):
+def _wait(future: Future[Any], action: str, timeout_s: float, security: ClientSecurity = PLAINTEXT,
+          operation: str = "use", resource: str | None = None) -> Any:
+    with translated(action, security, operation, resource):
         try:
             return future.result(timeout=timeout_s)
         except TimeoutError as exc:
@@ -33,12 +34,12 @@ class RdAdmin:
     """Topic and group administration."""
 
     def __init__(self, bootstrap: str, *, timeout_s: float = TIMEOUT_S, security: ClientSecurity = PLAINTEXT) -> None:
-        self._timeout_s = timeout_s
+        self._timeout_s, self._security = timeout_s, security
         with translated(f"connecting to {bootstrap}", security, "connect to", bootstrap):
             self._client = AdminClient({**client_config(bootstrap, security), "client.id": "govx-admin"})
 
     def topics(self) -> set[str]:
-        with translated("listing topics"):
+        with translated("listing topics", self._security, "describe", "topics"):
             listed = self._client.list_topics(timeout=self._timeout_s).topics
         return {name for name, meta in listed.items() if meta.error is None and not name.startswith("__")}
 
@@ -50,12 +51,12 @@ class RdAdmin:
             return []
         requests = [NewTopic(spec.name, spec.partitions, replication_factor=-1, config=spec.broker_configs())
                     for spec in missing]
-        with translated("creating topics"):
+        with translated("creating topics", self._security, "create", "topics"):
             futures = self._client.create_topics(requests, request_timeout=self._timeout_s)
         created = []
         for name, future in futures.items():
             try:
-                _wait(future, f"creating topic {name}", self._timeout_s)
+                _wait(future, f"creating topic {name}", self._timeout_s, self._security, "create", f"topic {name}")
                 created.append(name)
             except TransportError as exc:
                 cause = exc.__cause__
@@ -66,7 +67,7 @@ class RdAdmin:
 
     def _led(self) -> set[str]:
         """The topics listed with a leader for every partition."""
-        with translated("listing topics"):
+        with translated("listing topics", self._security, "describe", "topics"):
             listed = self._client.list_topics(timeout=self._timeout_s).topics
         return {name for name, meta in listed.items() if meta.error is None and meta.partitions
                 and all(part.leader >= 0 for part in meta.partitions.values())}
@@ -84,22 +85,23 @@ class RdAdmin:
         present = [name for name in names if name in existing]
         if not present:
             return
-        with translated("deleting topics"):
+        with translated("deleting topics", self._security, "delete", "topics"):
             futures = self._client.delete_topics(present, request_timeout=self._timeout_s)
         for name, future in futures.items():
-            _wait(future, f"deleting topic {name}", self._timeout_s)
+            _wait(future, f"deleting topic {name}", self._timeout_s, self._security, "delete", f"topic {name}")
 
     def partitions(self, topic: str) -> int:
-        with translated(f"describing topic {topic}"):
+        with translated(f"describing topic {topic}", self._security, "describe", f"topic {topic}"):
             meta = self._client.list_topics(topic, timeout=self._timeout_s).topics.get(topic)
         return len(meta.partitions) if meta is not None and meta.error is None else 0
 
     def committed(self, group: str) -> dict[Partition, int]:
         """The offsets `group` has committed, per partition."""
-        with translated(f"reading offsets of group {group}"):
+        with translated(f"reading offsets of group {group}", self._security, "describe", f"group {group}"):
             futures = self._client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
                                                                request_timeout=self._timeout_s)
-        result = _wait(futures[group], f"reading offsets of group {group}", self._timeout_s)
+        result = _wait(futures[group], f"reading offsets of group {group}", self._timeout_s, self._security,
+                       "describe", f"group {group}")
         return {(tp.topic, tp.partition): int(tp.offset) for tp in result.topic_partitions or () if tp.offset >= 0}
 
     def close(self) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
 
 from exchange.core.message import Message
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import TransportError
 from exchange.kafka.confluent import TIMEOUT_S, Partition, consumer_config, messages_of, transient, translated
+
+# librdkafka looks up the coordinator of the group id every consumer must have, though a reader never
+# joins or commits: a principal with no rights on that group is refused there, harmlessly
+NOT_ITS_GROUP = frozenset({KafkaError.GROUP_AUTHORIZATION_FAILED})
 
 
 class RdReader:
@@ -39,7 +43,7 @@ class RdReader:
     def poll(self, timeout_ms: int, max_records: int = 2000) -> list[Message]:
         with translated("reading", self._security, "read", self._what):
             messages = messages_of(self._consumer.consume(max_records, timeout_ms / 1000), "reading",
-                                 self._security, self._what)
+                                 self._security, self._what, NOT_ITS_GROUP)
         for message in messages:
             self._read[(message.topic, message.partition)] = message.offset + 1
         return messages

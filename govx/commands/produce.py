@@ -17,9 +17,8 @@ from exchange.core.directory import Node
 from exchange.core.security import node_principal
 from exchange.core.topics import Topics
 from exchange.errors import ConfigError
-from exchange.kafka.client import Publisher
 from exchange.kafka.node_publishers import NodePublishers
-from exchange.kafka.transport import closed_after
+from exchange.kafka.transport import closed_after, kafka_transport
 from exchange.runtime.ledger import LedgerWriter
 from exchange.runtime.metrics import counting_refusals
 from exchange.runtime.retry import GIVE_UP_S
@@ -87,7 +86,7 @@ def produce(
     writer = LedgerWriter(ledger) if ledger else None
     secure = settings.security == "sasl"
     publisher = _node_publishers(settings, catalogue, topics, run_plan) if secure \
-        else Publisher(settings.bootstrap, linger_ms=10)
+        else kafka_transport(settings.bootstrap, client=settings.kafka_client).producer(linger_ms=10)
     origin = datetime.fromisoformat(run_plan.clock_origin) if run_plan.clock_origin else None
     faults = [Fault(f) for f in run_plan.faults] or list(Fault)
     try:  # a publisher that fails to close is logged: it must not hide why the run failed
