@@ -10,6 +10,7 @@ Delivery reports are asked for failures only, so a healthy produce costs no Pyth
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +24,7 @@ from exchange.errors import AuthorizationError, TransportError
 from exchange.kafka.sasl_probe import verify_credentials
 
 Partition = tuple[str, int]
+LIBRDKAFKA_LOG = logging.getLogger("librdkafka")
 OnRevoke = Callable[[set[Partition]], None]
 TIMEOUT_S = 30.0
 # a transaction's records wait up to this long to share a produce request: commit flushes at once whatever
@@ -91,11 +93,12 @@ def translated(action: str, security: ClientSecurity = PLAINTEXT, operation: str
 
 
 def client_config(bootstrap: str, security: ClientSecurity) -> dict[str, Any]:
-    """What every client sets: the cluster, the principal (its password checked once), a quick reconnect."""
+    """What every client sets: the cluster, the principal (its password checked once), a quick reconnect,
+    and librdkafka's log lines through Python's logging (logger `librdkafka`) rather than to stderr."""
     if security.sasl:
         verify_credentials(bootstrap, security)
     return {"bootstrap.servers": bootstrap, "client.id": "govx", "reconnect.backoff.ms": 50,
-            "reconnect.backoff.max.ms": 1000, **security.librdkafka()}
+            "reconnect.backoff.max.ms": 1000, "logger": LIBRDKAFKA_LOG, **security.librdkafka()}
 
 
 def to_message(record: Any) -> Message:
@@ -192,7 +195,14 @@ class RdPublisher:
             raise TransportError(f"flushing the producer: {left} record(s) not delivered in time", retriable=True)
 
     def close(self, timeout_s: float = 10.0) -> None:
-        self.flush(timeout_s)
+        """Close, waiting up to `timeout_s` for what is in flight; what is still queued then is dropped and
+        the client shut down, so a producer whose cluster has gone does not live on, retrying."""
+        try:
+            self.flush(timeout_s)
+        finally:
+            self._producer.purge()
+            self._producer.flush(0)
+            self._producer.close()
 
 
 class RdSubscriber:
