@@ -34,6 +34,9 @@ AUDIT_QUEUE = 10_000
 CLOCK_MARGIN_S = 0.5  # how far the API's and the broker's clocks may disagree
 
 
+PROBE_EVERY_S = 0.5  # /health reports a broker gone within about this (a TCP connect: cheap)
+
+
 def reachable(bootstrap: str, timeout_s: float) -> bool:
     """Whether any bootstrap server accepts a connection (a TCP probe: no client, no request)."""
     for server in bootstrap.split(","):
@@ -149,7 +152,7 @@ class KafkaLink:
         while not self._stop.is_set():
             answered = reachable(self.transport.bootstrap, 1.0)
             state.freshness.broker_error = None if answered else f"no broker of {self.transport.bootstrap} answers"
-            self._stop.wait(2.0)
+            self._stop.wait(PROBE_EVERY_S)
 
     def _usage_writer(self) -> None:
         producer = self.transport.producer()
