@@ -24,7 +24,7 @@ from collections.abc import Callable
 from exchange.core.decide import Outcome
 from exchange.core.message import Message
 from exchange.errors import TransactionBroken, TransportError
-from exchange.kafka.transport import GroupConsumer, Partition, TransactionalProducer, Transport
+from exchange.kafka.transport import GroupConsumer, GroupMember, Partition, TransactionalProducer, Transport
 from exchange.runtime.metrics import Metrics
 from exchange.runtime.retry import RetryBudget
 from exchange.transaction import TransactionWindow
@@ -38,7 +38,7 @@ class ReadUnder:
     if the group rebalances meanwhile, the broker refuses the offsets instead of accepting them
     under the new generation, and the batch is aborted and read again."""
 
-    def __init__(self, group: GroupConsumer) -> None:
+    def __init__(self, group: GroupMember) -> None:
         self._metadata = group.group_metadata()
 
     def group_metadata(self) -> object:
@@ -77,7 +77,7 @@ class Transactions:
         """A batch was polled: it is unsettled until its transaction commits."""
         self._unsettled = True
 
-    def add(self, emit: Emit, batch: list[Message], outcomes: list[Outcome], group: GroupConsumer) -> None:
+    def add(self, emit: Emit, batch: list[Message], outcomes: list[Outcome], group: GroupMember) -> None:
         """Send a batch's outputs (`emit`) inside the transaction in hand, beginning one if none is open;
         the transaction's offsets commit under the membership (`group`) its first batch was read under."""
         producer = self.producer

@@ -6,6 +6,12 @@ blocked there stays blocked after leadership has moved. Here each call enqueues 
 request and waits on its result with a deadline. A call past its deadline — or one the library
 answers with fencing or a fatal state — raises `TransactionBroken`: the producer is finished and
 the caller builds a new one with the same transactional id (`exchange/recovery.py`).
+
+Offsets are committed only under a real membership (KIP-447 fencing). kafka-python reports a consumer
+the group has dropped as generation -1 with no member id, which the broker accepts without any check,
+so such a commit is refused here. And a failed offsets step breaks the producer: kafka-python keeps the
+offsets the broker refused pending and would send them with the next transaction's offsets — a
+partition since given to another worker would be moved back (re-delivered) or ahead (skipped).
 """
 
 from __future__ import annotations
@@ -41,16 +47,26 @@ BROKEN = (ProducerFencedError, InvalidProducerEpochError, InvalidTxnStateError, 
 
 
 @contextmanager
-def transaction_call(action: str) -> Iterator[None]:
+def transaction_call(action: str, broken: tuple[type[Exception], ...] = BROKEN) -> Iterator[None]:
     """Translate a transaction call's failure: fatal (exit), broken (rebuild) or retriable (abort, retry)."""
     try:
         yield
     except FATAL as exc:
         raise TransportError(f"{action} failed: {type(exc).__name__}: {exc}", retriable=False) from exc
-    except BROKEN as exc:
+    except broken as exc:
         raise TransactionBroken(f"{action} failed: {type(exc).__name__}: {exc}") from exc
     except KafkaError as exc:
         raise TransportError(f"{action} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def joined(group: GroupMember) -> Any:
+    """The membership to commit offsets under; one the group has dropped (generation -1, no member id:
+    the broker would accept it unfenced) is refused, and the batch is read again once the consumer rejoins."""
+    member = group.group_metadata()
+    if member.generation_id < 0 or not member.member_id:
+        raise TransportError("the consumer is not a member of its group (dropped or left since the batch was "
+                             "read): its offsets are not committed")
+    return member
 
 
 class TransactionalPublisher(Publisher):
@@ -89,8 +105,9 @@ class TransactionalPublisher(Publisher):
         committed = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in offsets.items()}
         manager = self._producer._transaction_manager  # noqa: SLF001 - the library's calls have no deadline
         if committed:
-            with transaction_call("adding the consumed offsets to the transaction"):
-                self._await(manager.send_offsets_to_transaction(committed, group.group_metadata()),
+            member = joined(group)
+            with transaction_call("adding the consumed offsets to the transaction", broken=(KafkaError,)):
+                self._await(manager.send_offsets_to_transaction(committed, member),
                             "adding the consumed offsets to the transaction")
         with transaction_call("committing a transaction"):
             self._await(manager.begin_commit(), "committing a transaction")

@@ -95,7 +95,8 @@ def test_sigkill_of_a_worker_loses_and_duplicates_nothing(bootstrap: str, topics
     assert not expected - got, f"{len(expected - got)} deliveries lost"
     assert not got - expected, f"{len(got - expected)} unexpected deliveries"
     duplicated = {pair: places for pair, places in positions.items() if len(places) > 1}
-    assert not duplicated, f"{len(duplicated)} deliveries duplicated"
+    assert not duplicated, (f"{len(duplicated)} deliveries duplicated: "
+                            f"{describe_duplicates(bootstrap, topics, duplicated, tmp_path)}")
     assert len(expected) > 6000
 
 
@@ -126,3 +127,25 @@ def read_all_deliveries(bootstrap: str, topics: Topics, expected: set[tuple[str,
     finally:
         reader.close()
     return positions
+
+
+def describe_duplicates(bootstrap: str, topics: Topics, duplicated: dict[tuple[str, str], set[tuple[str, int, int]]],
+                        tmp_path: Path) -> str:
+    """Where the copies are: the inbox positions, their distance, and the source event's position."""
+    admin = Admin(bootstrap)
+    sources = sorted(t for t in admin.topics() if t.startswith(f"{topics.namespace}.src."))
+    admin.close()
+    reader = Reader(bootstrap, sources)
+    try:
+        at: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        for m in reader.read_to_end(30):
+            at[dict(m.headers)["ce_id"].decode()].append((m.topic, m.partition, m.offset))
+    finally:
+        reader.close()
+    lines = []
+    for (event, consumer), places in sorted(duplicated.items(), key=lambda item: sorted(item[1])):
+        ordered = sorted(places)
+        gaps = [b[2] - a[2] if a[:2] == b[:2] else None for a, b in zip(ordered, ordered[1:], strict=False)]
+        lines.append(f"{event} -> {consumer}: {ordered} gaps {gaps} from source {at.get(event)}")
+    (tmp_path / "duplicates.txt").write_text("\n".join(lines))
+    return "\n" + "\n".join(lines[:40])

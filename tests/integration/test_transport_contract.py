@@ -15,12 +15,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 import pytest
+from kafka import KafkaConsumer, TopicPartition
+from prometheus_client import CollectorRegistry
 
+from exchange.core.message import Message
 from exchange.core.topics import Topics, TopicSpec
 from exchange.errors import TransactionBroken, TransportError
 from exchange.kafka.broker import BrokerLayout, LocalBroker
 from exchange.kafka.transactional import TRANSACTION_DEADLINE_S
-from exchange.kafka.transport import CLIENTS, TransactionalProducer, Transport, kafka_transport
+from exchange.kafka.transport import CLIENTS, GroupConsumer, TransactionalProducer, Transport, kafka_transport
+from exchange.recovery import ReadUnder, Transactions
+from exchange.runtime.metrics import Metrics
 from exchange.runtime.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings(
@@ -98,3 +103,97 @@ def read_until_seen(transport: Transport, topic: str, value: bytes, timeout_s: f
     finally:
         reader.close()
     return values
+
+
+def _until(condition: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+
+
+def _joined(*members: GroupConsumer) -> None:
+    """Poll every member until each holds one share of the partitions (a rebalance needs all of them to poll)."""
+    def polled_all() -> bool:
+        for member in members:
+            member.poll(timeout_ms=100)
+        held = [member.assignment() for member in members]
+        return all(held) and sum(len(h) for h in held) == len(set().union(*held))
+    _until(polled_all, "every member holds its share of the partitions")
+
+
+def _committed(bootstrap: str, group: str, topic: str, partition: int) -> int | None:
+    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, isolation_level="read_committed",
+                           enable_auto_commit=False)
+    try:
+        offset: int | None = reader.committed(TopicPartition(topic, partition), timeout_ms=30000)
+        return offset
+    finally:
+        reader.close()
+
+
+def _consumed(topic: str, partition: int, offset: int) -> Message:
+    return Message(topic, partition, offset, None, b"input", (), 0)
+
+
+def _one_record(topic: str, partition: int) -> Callable[[TransactionalProducer], None]:
+    return lambda producer: producer.send(topic, b"output", key=str(partition).encode())
+
+
+# kafka-python's holes, and its group metadata's fields (librdkafka's are opaque): on kafka-python only
+def test_a_consumer_that_lost_its_membership_commits_no_offsets(bootstrap: str, topics: Topics) -> None:
+    """kafka-python reports a consumer the group no longer counts as generation -1 without a member id, which
+    the broker takes as an unfenced commit: the offsets of a partition another member owns would be overwritten."""
+    transport = TRANSPORTS["kafka-python"](bootstrap)
+    admin = transport.admin()
+    topic, group = f"{topics.namespace}.lapsed", f"{topics.namespace}-lapsed"
+    admin.ensure_topics([TopicSpec(topic, 1)])
+    lapsed = transport.subscriber(f"^{topic}$", group, session_timeout_ms=6000, heartbeat_interval_ms=500,
+                                  max_poll_interval_ms=1000)
+    owner = transport.subscriber(f"^{topic}$", group)
+    producer = transport.transactional(f"{topics.namespace}-lapsed")
+    try:
+        _joined(lapsed)
+        _until(lambda: lapsed.group_metadata().generation_id < 0, "the unpolled consumer has left its group")
+        _joined(owner)
+        producer.begin()
+        producer.send(topic, b"output of a batch read before the membership lapsed")
+        with pytest.raises(TransportError, match="not a member of its group"):
+            producer.commit({(topic, 0): 1}, ReadUnder(lapsed))
+        producer.abort()
+    finally:
+        for client in (producer, owner, lapsed, admin):
+            client.close()
+    assert _committed(bootstrap, group, topic, 0) is None
+
+
+def test_offsets_the_group_refused_are_not_committed_by_the_next_transaction(bootstrap: str, topics: Topics) -> None:
+    """A batch read under a generation the group has left behind is refused and settled; kafka-python keeps the
+    refused offsets pending in its producer, so reusing that producer would commit them with the next batch."""
+    transport = TRANSPORTS["kafka-python"](bootstrap)
+    admin = transport.admin()
+    topic, group = f"{topics.namespace}.refused", f"{topics.namespace}-refused"
+    admin.ensure_topics([TopicSpec(topic, 2)])
+    member = transport.subscriber(f"^{topic}$", group)
+    transactions = Transactions(transport, f"{topics.namespace}-refused", Metrics(CollectorRegistry()))
+    newcomer = transport.subscriber(f"^{topic}$", group)
+    try:
+        transactions.open()
+        _joined(member)
+        read_under_old_generation = ReadUnder(member)
+        _joined(member, newcomer)  # the newcomer's join: a new generation, one partition each
+        (_, moved), = newcomer.assignment()
+        (_, kept), = member.assignment()
+        transactions.polled()
+        transactions.add(_one_record(topic, moved), [_consumed(topic, moved, 4)], [], read_under_old_generation)
+        with pytest.raises(TransportError) as refused:
+            transactions.commit()
+        transactions.failed(refused.value)
+        transactions.settle(member)
+        transactions.polled()
+        transactions.add(_one_record(topic, kept), [_consumed(topic, kept, 2)], [], member)
+        transactions.commit()
+    finally:
+        for client in (transactions, newcomer, member, admin):
+            client.close()
+    assert _committed(bootstrap, group, topic, kept) == 3
+    assert _committed(bootstrap, group, topic, moved) is None
