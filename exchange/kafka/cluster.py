@@ -10,8 +10,10 @@ being told. With one node this is the single broker of before, in `<data dir>/ka
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 from exchange.errors import BrokerError
 from exchange.kafka import admin
@@ -97,6 +99,13 @@ class LocalCluster:
         for node, pid in stopping:
             node.wait_stopped(pid, timeout_s)
         return len(stopping)
+
+    def wipe(self) -> Path:
+        """Delete every node's storage, logs and settings (the next `up` formats new ones); only once all are down."""
+        if self.status().running:
+            raise BrokerError("the broker still runs: `govx kafka down` first")
+        shutil.rmtree(self.base.root, ignore_errors=True)
+        return self.base.root
 
     def start(self, node_id: int, timeout_s: float = 120.0, *, wait: bool = True) -> BrokerStatus:
         """Start one node (after `stop` or `kill`) and wait until it answers (unless `wait=False`)."""

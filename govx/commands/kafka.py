@@ -49,10 +49,14 @@ def up(timeout: float = typer.Option(180.0, help="seconds to wait for the nodes 
 
 
 @app.command()
-def down(secure: bool = SECURE) -> int:
+def down(secure: bool = SECURE,
+         wipe: bool = typer.Option(False, "--wipe", help="then delete its storage: the next `up` starts empty")) -> int:
     """Stop the broker, or every node of the cluster. Safe to call when nothing runs."""
-    stopped = _cluster(secure).down()
+    cluster = _cluster(secure)
+    stopped = cluster.down()
     console.print(f"stopped {stopped} node(s)" if stopped else "the broker was not running")
+    if wipe:
+        console.print(f"deleted {cluster.wipe()}")
     return 0
 
 

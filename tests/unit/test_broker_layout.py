@@ -3,12 +3,15 @@ topic (internal ones too) at replication 3 with min.insync.replicas 2."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from exchange.errors import BrokerError
 from exchange.kafka.broker_layout import BrokerLayout, server_properties
+from exchange.kafka.cluster import LocalCluster
 
 
 def properties(layout: BrokerLayout) -> dict[str, str]:
@@ -52,3 +55,27 @@ def test_a_cluster_replicates_every_topic_internal_ones_too(tmp_path: Path) -> N
 def test_a_node_outside_the_cluster_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BrokerError, match="there is no node 4: the cluster has nodes 1 to 3"):
         BrokerLayout(tmp_path, tmp_path).node(4, 3)
+
+
+def test_wiping_a_stopped_broker_deletes_its_storage_and_only_its_own(tmp_path: Path) -> None:
+    layout = BrokerLayout(tmp_path / "cache", tmp_path / "data", port=25092, controller_port=25093)
+    (layout.storage / "meta").mkdir(parents=True)
+    (layout.storage / "meta" / "meta.properties").write_text("cluster.id=x\n", encoding="utf-8")
+    (tmp_path / "data" / "secrets.json").write_text("{}", encoding="utf-8")  # beside the broker: kept
+    assert LocalCluster(layout).wipe() == layout.root
+    assert not layout.root.exists() and (tmp_path / "data" / "secrets.json").exists()
+
+
+def test_a_running_broker_is_not_wiped(tmp_path: Path) -> None:
+    layout = BrokerLayout(tmp_path / "cache", tmp_path / "data", port=25092, controller_port=25093)
+    layout.home.mkdir(parents=True)
+    # a process whose command line names the broker's config file, as a running broker's does
+    stand_in = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()", str(layout.config_file)],
+                                stdin=subprocess.PIPE)
+    try:
+        layout.pid_file.write_text(str(stand_in.pid), encoding="utf-8")
+        with pytest.raises(BrokerError, match="still runs"):
+            LocalCluster(layout).wipe()
+    finally:
+        stand_in.communicate(b"")
+    assert layout.home.exists()
