@@ -146,8 +146,20 @@ class Admin:
 
 
 def end_offsets(bootstrap: str, topics: Iterable[str], security: ClientSecurity = PLAINTEXT) -> dict[Partition, int]:
-    """The current end offset of every partition of `topics` (read_committed: the LSO)."""
-    consumer = new_consumer(bootstrap, group_id=None, security=security)
+    """The current end offset of every partition of `topics` for a read_committed consumer (the LSO), once
+    no transaction is open on any of them: while one is (a frozen or dead worker's, until the broker
+    aborts it), the records after its start are not readable yet, and a retriable error says so."""
+    topics = list(topics)
+    stable = _ends(bootstrap, topics, security, "read_committed")
+    everything = _ends(bootstrap, topics, security, "read_uncommitted")
+    open_on = sorted(f"{t}/{p}" for (t, p), end in stable.items() if end < everything.get((t, p), end))
+    if open_on:
+        raise TransportError(f"a transaction is still open on {len(open_on)} partition(s), e.g. {open_on[0]}")
+    return stable
+
+
+def _ends(bootstrap: str, topics: Iterable[str], security: ClientSecurity, isolation: str) -> dict[Partition, int]:
+    consumer = new_consumer(bootstrap, group_id=None, security=security, isolation_level=isolation)
     try:
         with translated("reading end offsets"):
             partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]

@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 
 from exchange.core.message import Headers, Message
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import AuthorizationError, TransportError
 from exchange.kafka.refusals import refused
+from exchange.kafka.revocations import Revocations
 from exchange.kafka.sasl_probe import verify_credentials
 
 Partition = tuple[str, int]
@@ -159,20 +160,6 @@ class Publisher:
             if sender is not None and sender.is_alive():
                 sender.force_close()
             raise
-
-
-class Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Tells the subscriber's owner which partitions it is about to give up, inside `poll()`."""
-
-    def __init__(self, on_revoke: Callable[[set[Partition]], None] | None) -> None:
-        self._on_revoke = on_revoke
-
-    def on_partitions_revoked(self, revoked: Any) -> None:
-        if self._on_revoke is not None and revoked:
-            self._on_revoke({(tp.topic, tp.partition) for tp in revoked})
-
-    def on_partitions_assigned(self, assigned: Any) -> None:
-        """Assigned partitions start from their committed offsets: nothing to do."""
 
 
 class Subscriber:
