@@ -13,12 +13,13 @@ from collections.abc import Callable, Mapping
 
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import TransportError
-from exchange.kafka.admin import Admin, end_offsets
+from exchange.kafka.admin import Admin, end_offsets, settled_end_offsets
 
 log = logging.getLogger(__name__)
 Partition = tuple[str, int]
 Marks = dict[str, dict[Partition, int]]
 Groups = Callable[[], Mapping[str, list[str]]]
+Ends = Callable[[str, list[str], ClientSecurity], dict[Partition, int]]
 
 
 def caught_up(marks: Marks, committed: Mapping[str, Mapping[Partition, int]]) -> bool:
@@ -31,16 +32,17 @@ class Backlog:
     """Reads marks and committed offsets of a run's groups from the cluster."""
 
     def __init__(self, bootstrap: str, groups: Groups, *, security: ClientSecurity = PLAINTEXT,
-                 ends: Callable[[str, list[str], ClientSecurity], dict[Partition, int]] = end_offsets,
+                 ends: Ends = end_offsets, settled_ends: Ends = settled_end_offsets,
                  admin: Callable[..., Admin] = Admin) -> None:
         self._bootstrap, self._groups, self._ends, self._admin = bootstrap, groups, ends, admin
-        self._security = security
+        self._settled_ends, self._security = settled_ends, security
 
-    def marks(self) -> Marks | None:
-        """The end offsets now, per group; None when the cluster did not answer."""
+    def marks(self, *, settled: bool = False) -> Marks | None:
+        """The end offsets now, per group (`settled`: only once no transaction is open on them); None
+        when the cluster did not answer or, `settled`, a transaction is still open."""
+        ends = self._settled_ends if settled else self._ends
         try:
-            return {group: self._ends(self._bootstrap, topics, self._security)
-                    for group, topics in self._groups().items()}
+            return {group: ends(self._bootstrap, topics, self._security) for group, topics in self._groups().items()}
         except TransportError as exc:
             return self._unknown(exc)
 
@@ -58,8 +60,9 @@ class Backlog:
             admin.close()
 
     def drained(self) -> bool:
-        """Whether the groups have caught up with everything there is now (False when unknown)."""
-        marks = self.marks()
+        """Whether the groups have caught up with everything there is now, no transaction still open on
+        what they read (False when unknown): a frozen worker's open transaction hides what follows it."""
+        marks = self.marks(settled=True)
         return marks is not None and bool(self.reached(marks))
 
     @staticmethod

@@ -146,9 +146,15 @@ class Admin:
 
 
 def end_offsets(bootstrap: str, topics: Iterable[str], security: ClientSecurity = PLAINTEXT) -> dict[Partition, int]:
-    """The current end offset of every partition of `topics` for a read_committed consumer (the LSO), once
-    no transaction is open on any of them: while one is (a frozen or dead worker's, until the broker
-    aborts it), the records after its start are not readable yet, and a retriable error says so."""
+    """The current end offset of every partition of `topics` for a read_committed consumer (the LSO)."""
+    return _ends(bootstrap, topics, security, "read_committed")
+
+
+def settled_end_offsets(bootstrap: str, topics: Iterable[str],
+                        security: ClientSecurity = PLAINTEXT) -> dict[Partition, int]:
+    """`end_offsets` once no transaction is open on any of the partitions: while one is (a frozen or dead
+    worker's, until the broker aborts it), the records after its start are not readable yet, so where
+    everything ends is not known, and a retriable error says so."""
     topics = list(topics)
     stable = _ends(bootstrap, topics, security, "read_committed")
     everything = _ends(bootstrap, topics, security, "read_uncommitted")

@@ -1,4 +1,4 @@
-"""The drain's end offsets (`exchange.kafka.admin.end_offsets`) on a real broker: while a transaction is
+"""The drain's end offsets (`exchange.kafka.admin.settled_end_offsets`) on a real broker: while a transaction is
 open on a partition — a frozen worker's, until the broker aborts it — what follows its start is hidden
 from read_committed receivers, so the end is "not known yet" rather than an LSO they can reach early."""
 
@@ -10,7 +10,7 @@ import pytest
 
 from exchange.core.topics import Topics, TopicSpec
 from exchange.errors import TransportError
-from exchange.kafka.admin import Admin, end_offsets
+from exchange.kafka.admin import Admin, end_offsets, settled_end_offsets
 from exchange.kafka.client import Publisher
 from exchange.kafka.transactional import TransactionalPublisher
 
@@ -31,8 +31,9 @@ def test_end_offsets_are_not_known_while_a_transaction_is_open(bootstrap: str, t
         zombie.send(topic, b"in an open transaction")
         zombie.flush()
         with pytest.raises(TransportError, match="transaction is still open on 1 partition") as hidden:
-            end_offsets(bootstrap, [topic])
+            settled_end_offsets(bootstrap, [topic])
         assert hidden.value.retriable
+        assert end_offsets(bootstrap, [topic]) == {(topic, 0): 1}  # the LSO: the open transaction's start
         zombie.abort()
     finally:
         zombie.close()
@@ -40,11 +41,11 @@ def test_end_offsets_are_not_known_while_a_transaction_is_open(bootstrap: str, t
 
 
 def settled_end(bootstrap: str, topic: str, timeout_s: float = 30.0) -> dict[tuple[str, int], int]:
-    """`end_offsets` once the abort marker is written (just after `abort()` returns)."""
+    """`settled_end_offsets` once the abort marker is written (just after `abort()` returns)."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            return end_offsets(bootstrap, [topic])
+            return settled_end_offsets(bootstrap, [topic])
         except TransportError:
             if time.monotonic() > deadline:
                 raise

@@ -95,9 +95,35 @@ class FlakyAdmin:
 
 def test_the_drain_asks_again_when_the_coordinator_moves() -> None:
     backlog = Backlog("b", lambda: {"x": ["s"]}, ends=lambda _b, _t, _s: {("s", 0): 3},
-                      admin=FlakyAdmin)  # type: ignore[arg-type]
+                      settled_ends=lambda _b, _t, _s: {("s", 0): 3}, admin=FlakyAdmin)  # type: ignore[arg-type]
     assert backlog.drained() is False  # not known yet: no crash
     assert backlog.drained() is True
+
+
+def test_the_drain_waits_for_open_transactions_but_a_recovery_mark_does_not() -> None:
+    open_transactions = [1]
+
+    def settled(_b: str, _t: list[str], _s: object) -> dict[tuple[str, int], int]:
+        if open_transactions:
+            open_transactions.pop()
+            raise TransportError("a transaction is still open on 1 partition(s), e.g. s/0", retriable=True)
+        return {("s", 0): 3}
+
+    backlog = Backlog("b", lambda: {"x": ["s"]}, ends=lambda _b, _t, _s: {("s", 0): 2}, settled_ends=settled,
+                      admin=lambda *_a, **_k: CommittedAt(3))  # type: ignore[arg-type]
+    assert backlog.marks() == {"x": {("s", 0): 2}}  # a fault's mark: the LSO now, open transaction or not
+    assert backlog.drained() is False  # the drain: not while a transaction is open
+    assert backlog.drained() is True
+
+
+class CommittedAt:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+    def committed(self, group: str) -> dict[tuple[str, int], int]:
+        return {("s", 0): self.offset}
+
+    def close(self) -> None: ...
 
 
 def test_a_fatal_cluster_error_is_not_swallowed() -> None:
