@@ -10,6 +10,7 @@ about 4–5 minutes here.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,14 @@ def the_fault(report: dict[str, Any]) -> dict[str, Any]:
     return fault
 
 
+def described_replicas(admin: Admin, topic: str, timeout_s: float = 30.0) -> list[int]:
+    """The topic's replica counts once the node asked knows the new topic (its metadata lags a moment)."""
+    deadline = time.monotonic() + timeout_s
+    while not (replicas := admin.replicas(topic)) and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling a condition with a deadline
+    return replicas
+
+
 def test_the_cluster_has_three_nodes_and_replicates_every_topic_three_times(cluster: Cluster) -> None:
     status = cluster.local.status()
     assert status.running == 3 and status.bootstrap.count(",") == 2
@@ -113,7 +122,7 @@ def test_the_cluster_has_three_nodes_and_replicates_every_topic_three_times(clus
     try:
         assert admin.describe_cluster().brokers == 3
         admin.ensure_topics([TopicSpec("replicated-check", 2)])
-        assert admin.replicas("replicated-check") == [3, 3]
+        assert described_replicas(admin, "replicated-check") == [3, 3]
     finally:
         admin.close()
     properties = (cluster.local.node(2).layout.config_file).read_text(encoding="utf-8")
