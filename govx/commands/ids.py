@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from exchange.core import identifiers, regions
+from exchange.core.civil_time import today_in_china
 from exchange.core.identifiers import IdKind
 from exchange.errors import ConfigError
 
@@ -80,7 +81,7 @@ _COUNTIES = tuple(d.code for d in regions.nodes([regions.Level.COUNTY]))
 def _citizen(rng: random.Random, region: str, born: str | None, sex: Sex | None) -> str:
     female = None if sex is None else sex is Sex.FEMALE
     if born is None:
-        return identifiers.random_citizen_id(rng, region, born_from=date(1930, 1, 1), born_to=date.today(),
+        return identifiers.random_citizen_id(rng, region, born_from=date(1930, 1, 1), born_to=today_in_china(),
                                              female=female)
     try:
         birth = date.fromisoformat(born)

@@ -14,6 +14,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from exchange.core import identifiers, regions
+from exchange.core.civil_time import today_in_china
 from exchange.core.identifiers import IdKind, Verdict, check, check_citizen_id, check_division, check_uscc
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -55,7 +56,7 @@ address_codes = st.one_of(
     regions_6.filter(lambda code: not code.startswith("44")),
     st.sampled_from(GUANGDONG_DIVISIONS + FORMER_GUANGDONG),
 )
-birth_dates = st.dates(min_value=date(1880, 1, 1), max_value=date.today())
+birth_dates = st.dates(min_value=date(1880, 1, 1), max_value=today_in_china())
 citizen_ids = st.builds(identifiers.make_citizen_id, address_codes, birth_dates, st.integers(0, 999))
 usccs = st.builds(
     identifiers.make_uscc,
@@ -161,10 +162,11 @@ def test_birth_date_must_not_be_in_the_future() -> None:
     assert verdict.reason == "date" and "2024-07-01" in verdict.detail
 
 
-def test_birth_date_defaults_to_the_real_today() -> None:
-    tomorrow = date.today() + timedelta(days=1)
+def test_birth_date_defaults_to_the_real_today_in_china() -> None:
+    today = today_in_china()  # not the machine's date: from 16:00 UTC China is a day ahead
+    tomorrow = today + timedelta(days=1)
     assert check_citizen_id(with_check(f"440106{tomorrow:%Y%m%d}001")).reason == "date"
-    assert check_citizen_id(with_check(f"440106{date.today():%Y%m%d}001")).valid
+    assert check_citizen_id(with_check(f"440106{today:%Y%m%d}001")).valid
 
 
 def test_make_citizen_id_rejects_bad_input() -> None:
@@ -175,7 +177,7 @@ def test_make_citizen_id_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="birth"):
         identifiers.make_citizen_id("440106", date(1879, 12, 31), 1)
     with pytest.raises(ValueError, match="birth"):
-        identifiers.make_citizen_id("440106", date.today() + timedelta(days=1), 1)
+        identifiers.make_citizen_id("440106", today_in_china() + timedelta(days=1), 1)
     for region in ("990106", "44010", "44010a", "440399"):
         with pytest.raises(ValueError, match="division code"):
             identifiers.make_citizen_id(region, date(1990, 1, 1), 1)
