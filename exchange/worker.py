@@ -171,9 +171,11 @@ class Worker:
         self._lag.report_due(self.subscriber.lag)  # lag is for dashboards: once a second is plenty
 
     def finish(self) -> None:
-        """Commit the transaction in hand before leaving the group; if that fails, abort it (re-read by the
+        """Commit the transaction in hand before leaving the group — unless the last step failed, which
+        leaves part of a batch in it: then, as when the commit fails, abort it (re-read by the
         partitions' next owner)."""
         try:
+            self.transactions.settle(self.subscriber)  # acts only after a failed step
             if self.transactions.window.open:
                 self._commit()
         except TransportError as exc:

@@ -4,7 +4,7 @@ It models just what the worker's recovery depends on: a group consumer whose pos
 with each poll and goes back to the committed offsets on `rewind()`, and transactional producers
 whose outputs and offsets become visible only on commit (`commits` keeps the group metadata each
 was fenced by), and a rebalance on cue (`rebalancing`). `failures` lists, per call name (`commit`,
-`abort`, `ensure_topics`, `init`), errors to raise on the next calls.
+`abort`, `ensure_topics`, `init`, `send` — part-way through a batch), errors to raise on the next calls.
 """
 
 from __future__ import annotations
@@ -71,7 +71,10 @@ class MemoryProducer:
         self.pending.append((topic, value))
 
     def send_batch(self, records: Iterable[tuple[str, bytes | None, bytes | None, Headers]]) -> None:
-        self.pending.extend((topic, value) for topic, value, _, _ in records)
+        for number, (topic, value, _, _) in enumerate(records):
+            if number == 1:  # a send that fails part-way: the first record is already in the transaction
+                self.cluster.fail("send")
+            self.pending.append((topic, value))
 
     def prepare(self, topics: Iterable[str]) -> None: ...
     def flush(self, timeout_s: float | None = None) -> None:

@@ -177,3 +177,18 @@ def test_a_rebalance_with_nothing_in_hand_aborts_nothing() -> None:
     steps(worker, 2)
     assert cluster.records["gov.dlq"] == [b"junk-0", b"junk-1"]
     assert registry.get_sample_value("govx_transactions_total", {"result": "aborted"}) is None
+
+
+def test_a_worker_stopping_after_a_failed_send_aborts_instead_of_committing_half_a_batch() -> None:
+    """The stop comes between a failed step and the next: the transaction in hand holds part of the
+    failed batch's outputs but not its offsets, so committing it would deliver those twice."""
+    cluster = Cluster(junk(4))
+    worker = Worker(WorkerConfig("1", max_batch=2, transaction_events=4, commit_when_drained=False),
+                    Metrics(CollectorRegistry()), MemoryTransport(cluster))
+    worker.open()
+    steps(worker, 1)
+    cluster.failures["send"].append(TransportError("broker went away"))
+    steps(worker, 1)
+    worker.finish()
+    assert cluster.records["gov.dlq"] == []
+    assert cluster.committed == {}
