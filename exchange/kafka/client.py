@@ -18,6 +18,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from exchange.core.message import Headers, Message
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import AuthorizationError, TransportError
+from exchange.kafka.reading import read_to_end
 from exchange.kafka.refusals import refused
 from exchange.kafka.revocations import Revocations
 from exchange.kafka.sasl_probe import verify_credentials
@@ -276,13 +277,7 @@ class Reader:
 
     def read_to_end(self, timeout_s: float = 30.0) -> list[Message]:
         """Everything up to the end offsets as of now."""
-        deadline = time.monotonic() + timeout_s
-        messages: list[Message] = []
-        while not self.caught_up():
-            if time.monotonic() > deadline:
-                raise TransportError("timed out reading to the end of the topic")
-            messages.extend(self.poll(timeout_ms=200))
-        return messages
+        return read_to_end(lambda wait_ms: self.poll(timeout_ms=wait_ms), self.caught_up, timeout_s)
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
@@ -11,6 +10,7 @@ from exchange.core.message import Message
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import TransportError
 from exchange.kafka.confluent import TIMEOUT_S, Partition, consumer_config, messages_of, transient, translated
+from exchange.kafka.reading import read_to_end
 
 # librdkafka looks up the coordinator of the group id every consumer must have, though a reader never
 # joins or commits: a principal with no rights on that group is refused there, harmlessly
@@ -64,13 +64,7 @@ class RdReader:
 
     def read_to_end(self, timeout_s: float = 30.0) -> list[Message]:
         """Everything up to the end offsets as of now."""
-        deadline = time.monotonic() + timeout_s
-        messages: list[Message] = []
-        while not self.caught_up():
-            if time.monotonic() > deadline:
-                raise TransportError("timed out reading to the end of the topic")
-            messages.extend(self.poll(timeout_ms=200))
-        return messages
+        return read_to_end(lambda wait_ms: self.poll(timeout_ms=wait_ms), self.caught_up, timeout_s)
 
     def close(self) -> None:
         with translated("closing the reader"):
