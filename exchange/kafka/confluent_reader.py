@@ -41,9 +41,13 @@ class RdReader:
         self._read: dict[Partition, int] = {}
 
     def poll(self, timeout_ms: int, max_records: int = 2000) -> list[Message]:
+        """What is there as soon as anything is: wait up to `timeout_ms` for one record, then take what
+        librdkafka has fetched already (`consume(n, t)` waits the whole `t` unless n records come)."""
         with translated("reading", self._security, "read", self._what):
-            messages = messages_of(self._consumer.consume(max_records, timeout_ms / 1000), "reading",
-                                 self._security, self._what, NOT_ITS_GROUP)
+            records = self._consumer.consume(1, timeout_ms / 1000)
+            if records and max_records > 1:
+                records += self._consumer.consume(max_records - 1, 0)
+            messages = messages_of(records, "reading", self._security, self._what, NOT_ITS_GROUP)
         for message in messages:
             self._read[(message.topic, message.partition)] = message.offset + 1
         return messages

@@ -25,6 +25,10 @@ from exchange.kafka.confluent import Partition, RdPublisher, refusal, transport_
 TRANSACTION_LINGER_MS = 100
 # as for kafka-python (exchange/kafka/transactional.py): a call still waiting after 10 s waits for a gone coordinator
 TRANSACTION_DEADLINE_S = 10.0
+# a transaction begun right after a commit is refused (CONCURRENT_TRANSACTIONS) until the broker has
+# written the last one's markers, a few ms; librdkafka retries after `retry.backoff.ms`, whose default
+# of 100 ms then made every back-to-back transaction ~100 ms long (docs/benchmarks.md §5)
+TRANSACTION_RETRY_BACKOFF_MS = 5
 TIMED_OUT = {KafkaError._TIMED_OUT, KafkaError._TIMED_OUT_QUEUE, KafkaError.REQUEST_TIMED_OUT}
 
 
@@ -47,7 +51,8 @@ class RdTransactionalPublisher(RdPublisher):
     def __init__(self, bootstrap: str, transactional_id: str, *, transaction_timeout_ms: int = 15000,
                  deadline_s: float = TRANSACTION_DEADLINE_S, security: ClientSecurity = PLAINTEXT) -> None:
         super().__init__(bootstrap, linger_ms=TRANSACTION_LINGER_MS, security=security,
-                         extra={"transactional.id": transactional_id, "transaction.timeout.ms": transaction_timeout_ms})
+                         extra={"transactional.id": transactional_id, "transaction.timeout.ms": transaction_timeout_ms,
+                                "retry.backoff.ms": TRANSACTION_RETRY_BACKOFF_MS})
         self._deadline_s, self._resource = deadline_s, f"transactional id {transactional_id}"
         with self._call(f"initialising transactions for {transactional_id}"):
             self._producer.init_transactions(deadline_s)

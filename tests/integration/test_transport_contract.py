@@ -197,3 +197,28 @@ def test_offsets_the_group_refused_are_not_committed_by_the_next_transaction(boo
             client.close()
     assert _committed(bootstrap, group, topic, kept) == 3
     assert _committed(bootstrap, group, topic, moved) is None
+
+
+@pytest.mark.parametrize("name", sorted(TRANSPORTS))
+@pytest.mark.timeout(60)
+def test_a_reader_returns_what_is_there_without_waiting_out_its_timeout(name: str, bootstrap: str,
+                                                                        topics: Topics) -> None:
+    """A receiver reads the schemas topic when it meets a new schema id; a poll that waited its whole
+    timeout whenever fewer records than asked for were there held every such delivery 200 ms (librdkafka's
+    `consume(n, t)`). Asked for 2 000 records with a two-minute timeout, the reader returns the three there."""
+    transport = TRANSPORTS[name](bootstrap)
+    topic = f"{topics.namespace}.reader-{name}"
+    transport.admin().ensure_topics([TopicSpec(topic, 1)])
+    producer = transport.producer()
+    for value in (b"a", b"b", b"c"):
+        producer.send(topic, value)
+    producer.flush()
+    reader = transport.reader([topic])
+    try:
+        seen: list[bytes | None] = []
+        while len(seen) < 3:
+            seen += [m.value for m in reader.poll(timeout_ms=120_000)]
+        assert seen == [b"a", b"b", b"c"]
+    finally:
+        reader.close()
+        producer.close()
