@@ -140,8 +140,14 @@ class Publisher:
                 raise exc
 
     def prepare(self, topics: Iterable[str]) -> None:
-        """Fetch the metadata of `topics` now, so the first send to each does not wait for it."""
-        for topic in topics:
+        """Fetch the metadata of `topics` now, so the first send to each does not wait for it: all of them
+        in one request — kafka-python fetches one topic per request, ≥ 100 ms apart (its retry backoff),
+        which made a worker routing to 1 000 inboxes take minutes to start."""
+        wanted = list(topics)
+        sender = self._producer._sender  # noqa: SLF001 - queues topics for the sender's next metadata request
+        for topic in wanted:
+            sender.add_topic(topic)
+        for topic in wanted:
             with translated("fetching topic metadata", self.security, "describe", f"topic {topic}"):
                 self._producer.partitions_for(topic)
 

@@ -222,3 +222,31 @@ def test_a_reader_returns_what_is_there_without_waiting_out_its_timeout(name: st
     finally:
         reader.close()
         producer.close()
+
+
+@pytest.fixture
+def many_inboxes(bootstrap: str, topics: Topics) -> Iterator[list[str]]:
+    """300 topics, as a worker routing to 300 inboxes finds at start."""
+    admin = kafka_transport(bootstrap, client="kafka-python").admin()
+    names = [f"{topics.namespace}.dlv.many.{number:03d}" for number in range(300)]
+    admin.ensure_topics([TopicSpec(name, 1) for name in names])
+    try:
+        yield names
+    finally:
+        admin.delete_topics(names)
+        admin.close()
+
+
+@pytest.mark.parametrize("name", sorted(TRANSPORTS))
+@pytest.mark.timeout(20, func_only=True)
+def test_a_producer_learns_hundreds_of_topics_at_once(name: str, bootstrap: str, many_inboxes: list[str]) -> None:
+    """A worker fetches its inboxes' metadata at start (`Inboxes.learn`); kafka-python fetched one topic per
+    request, at least 100 ms apart, so 300 inboxes took 30 s and a city's thousand kept it from starting."""
+    producer = TRANSPORTS[name](bootstrap).producer()
+    try:
+        producer.prepare(many_inboxes)
+        for topic in many_inboxes:
+            producer.send(topic, b"x")  # no wait for metadata: every topic is known
+        producer.flush()
+    finally:
+        producer.close()
