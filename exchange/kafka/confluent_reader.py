@@ -15,6 +15,10 @@ from exchange.kafka.reading import read_to_end
 # librdkafka looks up the coordinator of the group id every consumer must have, though a reader never
 # joins or commits: a principal with no rights on that group is refused there, harmlessly
 NOT_ITS_GROUP = frozenset({KafkaError.GROUP_AUTHORIZATION_FAILED})
+# a topic just created is known to the cluster's metadata before its leader knows the partition (3 nodes):
+# librdkafka reports the failed offset query as a record and asks again by itself
+LEADER_NOT_READY = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.NOT_LEADER_FOR_PARTITION,
+                              KafkaError.LEADER_NOT_AVAILABLE})
 
 
 class RdReader:
@@ -47,7 +51,7 @@ class RdReader:
             records = self._consumer.consume(1, timeout_ms / 1000)
             if records and max_records > 1:
                 records += self._consumer.consume(max_records - 1, 0)
-            messages = messages_of(records, "reading", self._security, self._what, NOT_ITS_GROUP)
+            messages = messages_of(records, "reading", self._security, self._what, NOT_ITS_GROUP | LEADER_NOT_READY)
         for message in messages:
             self._read[(message.topic, message.partition)] = message.offset + 1
         return messages
