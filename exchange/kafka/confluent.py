@@ -120,6 +120,13 @@ def messages_of(records: list[Any], action: str, security: ClientSecurity = PLAI
     return messages
 
 
+def fetched_now(consumer: Any, timeout_ms: int, max_records: int) -> list[Any]:
+    """Up to `max_records` as soon as one is there (`consume(n, t)` waits the whole `t` unless n records come)."""
+    first = consumer.poll(timeout_ms / 1000)
+    rest = consumer.consume(max_records - 1, 0) if first is not None and max_records > 1 else []
+    return [first, *rest] if first is not None else []
+
+
 def consumer_config(bootstrap: str, group_id: str, security: ClientSecurity = PLAINTEXT,
                     **tuning: Any) -> dict[str, Any]:
     config: dict[str, Any] = {**client_config(bootstrap, security), "group.id": group_id,
@@ -238,16 +245,14 @@ class RdSubscriber:
             self._on_revoke({(tp.topic, tp.partition) for tp in partitions})
 
     def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
-        """What is there as soon as anything is: wait up to `timeout_ms` for one record, then take what
-        librdkafka has fetched already (`consume(n, t)` would wait the whole `t` for n records)."""
+        """What is there as soon as anything is (`fetched_now`)."""
         whose = f"group {self._group} / topics matching a pattern"
         with translated("polling", self._security, "read", whose):
-            first = self._consumer.poll(timeout_ms / 1000)
-            if first is None:
+            records = fetched_now(self._consumer, timeout_ms, max_records)
+            if not records:
                 if self._brokers_down:
                     self._check_cluster()
                 return []
-            records = [first, *self._consumer.consume(max_records - 1, 0)] if max_records > 1 else [first]
             messages = messages_of(records, "polling", self._security, whose)
         for message in messages:
             self._last_timestamp[(message.topic, message.partition)] = message.timestamp_ms

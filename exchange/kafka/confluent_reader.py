@@ -9,7 +9,15 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, 
 from exchange.core.message import Message
 from exchange.core.security import PLAINTEXT, ClientSecurity
 from exchange.errors import TransportError
-from exchange.kafka.confluent import TIMEOUT_S, Partition, consumer_config, messages_of, transient, translated
+from exchange.kafka.confluent import (
+    TIMEOUT_S,
+    Partition,
+    consumer_config,
+    fetched_now,
+    messages_of,
+    transient,
+    translated,
+)
 from exchange.kafka.reading import read_to_end
 
 # librdkafka looks up the coordinator of the group id every consumer must have, though a reader never
@@ -45,12 +53,9 @@ class RdReader:
         self._read: dict[Partition, int] = {}
 
     def poll(self, timeout_ms: int, max_records: int = 2000) -> list[Message]:
-        """What is there as soon as anything is: wait up to `timeout_ms` for one record, then take what
-        librdkafka has fetched already (`consume(n, t)` waits the whole `t` unless n records come)."""
+        """What is there as soon as anything is (`fetched_now`)."""
         with translated("reading", self._security, "read", self._what):
-            records = self._consumer.consume(1, timeout_ms / 1000)
-            if records and max_records > 1:
-                records += self._consumer.consume(max_records - 1, 0)
+            records = fetched_now(self._consumer, timeout_ms, max_records)
             messages = messages_of(records, "reading", self._security, self._what, NOT_ITS_GROUP | LEADER_NOT_READY)
         for message in messages:
             self._read[(message.topic, message.partition)] = message.offset + 1
