@@ -12,7 +12,7 @@ unknown (it may still complete): the new producer's initialisation returns only 
 transaction is resolved, committed or aborted, and only then are the committed offsets read —
 so a batch that did commit is not delivered again. A worker that has not completed a step for
 `give_up_s` raises a non-retriable error, so the process exits non-zero with the reason instead
-of hanging.
+of hanging — a step that polled but did not commit does not count as one completed.
 """
 
 from __future__ import annotations
@@ -164,7 +164,11 @@ class Transactions:
         self._budget.failed(exc)
 
     def succeeded(self) -> None:
-        self._budget.succeeded()
+        """A step completed: the count of failing time starts again only once nothing is unsettled (the
+        transaction committed, or nothing was polled) — steps that only poll and add to a transaction
+        whose commits keep failing are no recovery."""
+        if not self._unsettled:
+            self._budget.succeeded()
 
     def close(self) -> None:
         if self._producer is not None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka import Producer as RdProducer
 
 from exchange.core.message import Headers, Message
@@ -25,7 +25,6 @@ from exchange.kafka.sasl_probe import verify_credentials
 
 Partition = tuple[str, int]
 LIBRDKAFKA_LOG = logging.getLogger("librdkafka")
-OnRevoke = Callable[[set[Partition]], None]
 TIMEOUT_S = 30.0
 # a transaction's records wait up to this long to share a produce request: commit flushes at once whatever
 # linger says, so a long linger costs no latency and saves many small requests to many partitions
@@ -145,7 +144,7 @@ class RdPublisher:
     """
 
     def __init__(self, bootstrap: str, *, linger_ms: int = 5, security: ClientSecurity = PLAINTEXT,
-                 extra: dict[str, Any] | None = None) -> None:
+                 extra: dict[str, Any] | None = None, client: Callable[[dict[str, Any]], Any] = RdProducer) -> None:
         self.security = security
         self._failures: list[tuple[str, KafkaError]] = []
         self._known: set[str] = set()
@@ -153,7 +152,13 @@ class RdPublisher:
                   "linger.ms": linger_ms, "delivery.report.only.error": True, "on_delivery": self._delivered,
                   **(extra or {})}
         with translated(f"connecting a producer to {bootstrap}", security, "connect to", bootstrap):
-            self._producer = RdProducer(config)
+            self._producer = client(config)
+
+    @contextmanager
+    def _producing(self, action: str, resource: str | None = None) -> Iterator[None]:
+        """librdkafka's errors from a call that produces or serves delivery reports, as `translated` says."""
+        with translated(action, self.security, "write", resource):
+            yield
 
     def _delivered(self, error: KafkaError | None, record: Any) -> None:
         if error is not None:
@@ -166,11 +171,12 @@ class RdPublisher:
 
     def send(self, topic: str, value: bytes | None, *, key: bytes | None = None,
              headers: Headers | list[tuple[str, bytes]] = (), timestamp_ms: int | None = None) -> None:
-        self._producer.poll(0)  # serve delivery reports: a refusal surfaces at the next call
+        with self._producing(f"producing to {topic}", f"topic {topic}"):
+            self._producer.poll(0)  # serve delivery reports: a refusal surfaces at the next call
         self._raise_failure()
         if topic not in self._known:
             self.prepare([topic])
-        with translated(f"producing to {topic}", self.security, "write", f"topic {topic}"):
+        with self._producing(f"producing to {topic}", f"topic {topic}"):
             try:
                 self._producer.produce(topic, value, key, headers=list(headers), timestamp=timestamp_ms or 0)
             except BufferError:  # the local queue is full: let librdkafka send, then try once more
@@ -179,7 +185,7 @@ class RdPublisher:
 
     def send_batch(self, records: Iterable[tuple[str, bytes | None, bytes | None, Headers]]) -> None:
         produce = self._producer.produce
-        with translated("producing"):
+        with self._producing("producing"):
             for topic, value, key, headers in records:
                 try:
                     produce(topic, value, key, headers=list(headers))
@@ -195,7 +201,7 @@ class RdPublisher:
             self._known.add(topic)
 
     def flush(self, timeout_s: float | None = None) -> None:
-        with translated("flushing the producer"):
+        with self._producing("flushing the producer"):
             left = self._producer.flush(TIMEOUT_S if timeout_s is None else timeout_s)
         self._raise_failure()
         if left:
@@ -210,90 +216,3 @@ class RdPublisher:
             self._producer.purge()
             self._producer.flush(0)
             self._producer.close()
-
-
-class RdSubscriber:
-    """A consumer-group member over a topic pattern; `on_revoke` runs before partitions are given up.
-
-    librdkafka's `poll()` returns nothing, for ever, when no broker answers; once librdkafka reports
-    all brokers down, an empty poll asks the cluster for its metadata and raises a retriable
-    `TransportError` if it does not answer, so the caller's `RetryBudget` can give up in time.
-    """
-
-    def __init__(self, bootstrap: str, pattern: str, group_id: str, *, security: ClientSecurity = PLAINTEXT,
-                 on_revoke: OnRevoke | None = None, **tuning: Any) -> None:
-        self._on_revoke, self._security, self._group = on_revoke, security, group_id
-        self._last_timestamp: dict[Partition, int] = {}
-        self._brokers_down = False
-        config = {**consumer_config(bootstrap, group_id, security, **tuning), "error_cb": self._cluster_error}
-        with translated(f"subscribing to {pattern}", security, "connect to", bootstrap):
-            self._consumer = Consumer(config)
-            self._consumer.subscribe([pattern], on_revoke=self._revoked)
-
-    def _cluster_error(self, error: KafkaError) -> None:
-        if error.code() == KafkaError._ALL_BROKERS_DOWN:
-            self._brokers_down = True
-
-    def _check_cluster(self) -> None:
-        """After librdkafka reported every broker down: raise unless the cluster answers again."""
-        with translated(f"polling: no broker answers the group {self._group}"):
-            self._consumer.list_topics(timeout=1.0)
-        self._brokers_down = False
-
-    def _revoked(self, _consumer: Any, partitions: list[Any]) -> None:
-        if self._on_revoke is not None:
-            self._on_revoke({(tp.topic, tp.partition) for tp in partitions})
-
-    def poll(self, timeout_ms: int, max_records: int = 500) -> list[Message]:
-        """What is there as soon as anything is (`fetched_now`)."""
-        whose = f"group {self._group} / topics matching a pattern"
-        with translated("polling", self._security, "read", whose):
-            records = fetched_now(self._consumer, timeout_ms, max_records)
-            if not records:
-                if self._brokers_down:
-                    self._check_cluster()
-                return []
-            messages = messages_of(records, "polling", self._security, whose)
-        for message in messages:
-            self._last_timestamp[(message.topic, message.partition)] = message.timestamp_ms
-        return messages
-
-    def group_metadata(self) -> Any:
-        return self._consumer.consumer_group_metadata()
-
-    def commit(self) -> None:
-        """Commit the positions reached (for readers outside transactions, e.g. receivers)."""
-        with translated("committing offsets"):
-            try:
-                self._consumer.commit(asynchronous=False)
-            except KafkaException as exc:
-                if exc.args[0].code() != KafkaError._NO_OFFSET:  # nothing consumed since the last commit
-                    raise
-
-    def rewind(self) -> None:
-        """Go back to the committed offsets, after an aborted transaction."""
-        with translated("rewinding to committed offsets"):
-            assigned = self._consumer.assignment()
-            for tp in self._consumer.committed(assigned, TIMEOUT_S) if assigned else ():
-                self._consumer.seek(TopicPartition(tp.topic, tp.partition,
-                                                   tp.offset if tp.offset >= 0 else OFFSET_BEGINNING))
-
-    def assignment(self) -> set[Partition]:
-        with translated("reading the assignment"):
-            return {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
-
-    def lag(self) -> dict[Partition, tuple[int, int | None]]:
-        """Per assigned partition: records behind the high watermark librdkafka last fetched (no request;
-        0 before any record was fetched), and the timestamp of the last record consumed (None before the first)."""
-        found: dict[Partition, tuple[int, int | None]] = {}
-        with translated("reading consumer lag"):
-            for tp in self._consumer.position(self._consumer.assignment()):
-                low, high = self._consumer.get_watermark_offsets(tp, cached=True)
-                position = tp.offset if tp.offset >= 0 else max(low, 0)  # nothing consumed since the assignment
-                key = (tp.topic, tp.partition)  # no records fetched yet (high unknown): none known to be behind
-                found[key] = (max(high - position, 0) if high >= 0 else 0, self._last_timestamp.get(key))
-        return found
-
-    def close(self) -> None:
-        with translated("leaving the group"):
-            self._consumer.close()

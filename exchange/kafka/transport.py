@@ -22,9 +22,10 @@ from exchange.core.topics import TopicSpec
 from exchange.errors import ConfigError, TransportError
 from exchange.kafka.admin import Admin
 from exchange.kafka.client import Publisher, Reader, Subscriber
-from exchange.kafka.confluent import RdPublisher, RdSubscriber
+from exchange.kafka.confluent import RdPublisher
 from exchange.kafka.confluent_admin import RdAdmin
 from exchange.kafka.confluent_reader import RdReader
+from exchange.kafka.confluent_subscriber import RdSubscriber
 from exchange.kafka.confluent_transactional import RdTransactionalPublisher
 from exchange.kafka.transactional import TransactionalPublisher
 from exchange.runtime.settings import load_settings

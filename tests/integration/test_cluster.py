@@ -92,10 +92,21 @@ def run_with_fault(cluster: Cluster, folder: Path, name: str, fault: str) -> dic
     report: dict[str, Any] = json.loads((folder / "report" / "report.json").read_text(encoding="utf-8"))
     summary = (folder / "report" / "summary.txt").read_text(encoding="utf-8")
     print(summary)  # the recovery times, in the test log
-    assert status == 0, summary
-    assert report["lost"] == 0 and report["duplicates"] == 0 and report["unexpected"] == 0, summary
-    assert report["deliveries"] == report["expected_deliveries"] > 500, summary
+    evidence = summary + log_tails(folder / "report" / "logs")
+    assert status == 0, evidence
+    assert report["lost"] == 0 and report["duplicates"] == 0 and report["unexpected"] == 0, evidence
+    assert report["deliveries"] == report["expected_deliveries"] > 500, evidence
     return report
+
+
+def log_tails(logs: Path, lines: int = 15) -> str:
+    """The last lines each child logged (without librdkafka's connection chatter), for a failure's message."""
+    tails = []
+    for log in sorted(logs.glob("*.log")):
+        kept = [line[:400] for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+                if " librdkafka: FAIL " not in line]
+        tails.append(f"\n--- {log.name}\n" + "\n".join(kept[-lines:]))
+    return "".join(tails)
 
 
 def the_fault(report: dict[str, Any]) -> dict[str, Any]:

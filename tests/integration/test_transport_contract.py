@@ -250,3 +250,32 @@ def test_a_producer_learns_hundreds_of_topics_at_once(name: str, bootstrap: str,
         producer.flush()
     finally:
         producer.close()
+
+
+@pytest.mark.parametrize("name", sorted(TRANSPORTS))
+def test_a_fenced_producer_says_it_is_broken_and_still_closes(name: str, bootstrap: str, topics: Topics) -> None:
+    """A worker rebuilding its producer after a node died closes the old one first. On confluent-kafka a producer
+    gone fatal (fenced, or its sequence broken by the node's death) raised from `send()` and `close()` a
+    `SystemError` (the library serves delivery reports with the fatal error set), and the worker died of it.
+    Every call may raise only `TransactionBroken`, close any `TransportError`; nothing of the old one commits."""
+    transport = TRANSPORTS[name](bootstrap)
+    topic = f"{topics.namespace}.fenced-{name}"
+    transport.admin().ensure_topics([TopicSpec(topic, 1)])
+    transactional_id = f"{topics.namespace}-fenced-{uuid.uuid4().hex[:6]}"
+    old = transport.transactional(transactional_id)
+    old.begin()
+    old.send(topic, b"before the fence")
+    new = rebuilt(transport, transactional_id)
+    with suppress(TransactionBroken):
+        old.send(topic, b"after the fence")
+    with suppress(TransportError):
+        old.close(2)
+    group = transport.subscriber(f"^{topic}$", f"{topics.namespace}-fenced")  # no offsets: never polled
+    try:
+        new.begin()
+        new.send(topic, b"surely")
+        new.commit({}, group)
+    finally:
+        new.close()
+        group.close()
+    assert read_until_seen(transport, topic, b"surely") == [b"surely"]

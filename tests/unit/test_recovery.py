@@ -123,6 +123,26 @@ def test_a_worker_that_cannot_recover_gives_up_with_the_reason() -> None:
     assert not gave.value.retriable
 
 
+def test_a_worker_whose_commits_keep_failing_gives_up_though_its_polls_succeed() -> None:
+    """Between failed commits the worker's steps that only poll and add to the transaction completed, and each
+    started the count again: a worker whose every commit failed retried for ever, alive and stuck."""
+    now = [0.0]
+    cluster = Cluster(junk(100))
+    transactions = Transactions(MemoryTransport(cluster), "t", Metrics(CollectorRegistry()),
+                                give_up_s=60, clock=lambda: now[0])
+    transactions.open()
+    subscriber = MemorySubscriber(cluster)
+    failure = TransportError("adding the consumed offsets to the transaction failed: NOT_COORDINATOR")
+    with pytest.raises(TransportError, match="could not recover within 60 s") as gave:
+        for now[0] in range(0, 200, 10):  # a step that polls and adds (completes), then one whose commit fails
+            transactions.settle(subscriber)
+            transactions.polled()
+            transactions.add(lambda _: None, subscriber.poll(100, 1), [], subscriber)
+            transactions.succeeded()
+            transactions.failed(failure)
+    assert not gave.value.retriable and now[0] == 70
+
+
 def test_a_fatal_error_is_raised_at_once() -> None:
     transactions = Transactions(MemoryTransport(Cluster(junk(1))), "t", Metrics(CollectorRegistry()))
     with pytest.raises(TransportError, match="not authorised"):

@@ -13,7 +13,9 @@ from exchange.core.message import Message
 from exchange.core.testing import ExchangeDriver
 from exchange.core.topics import Topics
 from exchange.emit import records_of
+from exchange.errors import AuthorizationError
 from exchange.kafka.confluent import transport_error
+from exchange.kafka.confluent_subscriber import commit_failure
 from exchange.transaction import TransactionWindow
 from tests.support import NOW, death_certificate
 
@@ -114,3 +116,24 @@ def test_librdkafka_errors_become_transport_errors_retriable_unless_fatal(error:
     translated = transport_error("committing", error)
     assert translated.retriable is retriable
     assert str(translated).startswith("committing failed: ")
+
+
+@pytest.mark.parametrize(("code", "retriable"), [
+    (KafkaError._ASSIGNMENT_LOST, True),  # the session lapsed while the group coordinator moved
+    (KafkaError.ILLEGAL_GENERATION, True),
+    (KafkaError.UNKNOWN_MEMBER_ID, True),
+    (KafkaError.REBALANCE_IN_PROGRESS, True),
+    (KafkaError.INVALID_COMMIT_OFFSET_SIZE, False),
+])
+def test_a_receiver_commit_the_group_moved_on_from_is_retried_not_fatal(code: int, retriable: bool) -> None:
+    """A receiver whose session lapsed while a killed node's group coordinator moved died of `_ASSIGNMENT_LOST`
+    (librdkafka does not flag it retriable); its partitions are re-read from the last commit, as on kafka-python."""
+    failure = commit_failure(KafkaError(code, "refused"))
+    assert failure is not None and failure.retriable is retriable
+    assert str(failure).startswith("committing offsets failed")
+
+
+def test_a_receiver_commit_with_nothing_new_is_no_failure_and_a_refusal_is_final() -> None:
+    assert commit_failure(KafkaError(KafkaError._NO_OFFSET, "nothing to commit")) is None
+    refused = commit_failure(KafkaError(KafkaError.GROUP_AUTHORIZATION_FAILED, "not allowed"))
+    assert isinstance(refused, AuthorizationError) and not refused.retriable
