@@ -65,19 +65,23 @@ def test_a_commit_the_cluster_cannot_answer_breaks_within_its_deadline(
     assert TRANSACTION_DEADLINE_S - 1 <= took <= TRANSACTION_DEADLINE_S + 5
     with suppress(TransportError):  # a broken producer may fail to close cleanly; it is gone either way
         old.close(0)
-    new = rebuilt(transport, transactional_id)  # fences the old epoch, resolves its transaction
-    try:
-        new.begin()
-        new.send(topic, b"surely")
-        new.commit({}, group)
-    finally:
-        new.close()
+    commit_surely(rebuilt(transport, transactional_id), topic, group)  # fences the old epoch, resolves its transaction
     try:
         values = read_until_seen(transport, topic, b"surely")
     finally:
         group.close()
         admin.close()
     assert values.count(b"surely") == 1 and values.count(b"maybe") <= 1
+
+
+def commit_surely(producer: TransactionalProducer, topic: str, group: GroupConsumer) -> None:
+    """One transaction writing b"surely" to `topic` (no offsets), then the producer closed."""
+    try:
+        producer.begin()
+        producer.send(topic, b"surely")
+        producer.commit({}, group)
+    finally:
+        producer.close()
 
 
 def rebuilt(transport: Transport, transactional_id: str, timeout_s: float = 60.0) -> TransactionalProducer:
@@ -272,10 +276,7 @@ def test_a_fenced_producer_says_it_is_broken_and_still_closes(name: str, bootstr
         old.close(2)
     group = transport.subscriber(f"^{topic}$", f"{topics.namespace}-fenced")  # no offsets: never polled
     try:
-        new.begin()
-        new.send(topic, b"surely")
-        new.commit({}, group)
+        commit_surely(new, topic, group)
     finally:
-        new.close()
         group.close()
     assert read_until_seen(transport, topic, b"surely") == [b"surely"]
