@@ -115,12 +115,10 @@ class RdTransactionalPublisher(RdPublisher):
 
     @contextmanager
     def _producing(self, action: str, resource: str | None = None) -> Iterator[None]:
-        """As any producer's, except that a fatal error breaks the producer (the worker rebuilds it)."""
+        """As any producer's, except that a fatal error (or `gone_fatal`'s) breaks the producer: it is rebuilt."""
         try:
-            with super()._producing(action, resource):
+            with self._call(action), super()._producing(action, resource):
                 yield
-        except SystemError as exc:
-            raise gone_fatal(action, exc) from exc
         except TransportError as exc:
             cause = exc.__cause__
             if isinstance(cause, KafkaException) and cause.args[0].fatal() and not isinstance(exc, AuthorizationError):
