@@ -18,7 +18,7 @@ from typing import Any, cast
 from exchange.core.decide import dead_letter_headers
 from exchange.core.message import Message
 from exchange.errors import InvalidEvent, TransportError
-from exchange.kafka.transport import GroupConsumer, Transport
+from exchange.kafka.transport import GroupConsumer, Transport, closed_after
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -48,17 +48,15 @@ def dead_letter_once(transport: Transport, group: str, dlq: str, message: Messag
     """Write the dead letter of `message` unless some worker did; True when this call wrote it."""
     headers = dead_letter_headers(message, invalid)
     for attempt in range(1, ATTEMPTS + 1):
-        producer = transport.transactional(f"{group}-directory-guard")
-        try:
-            if dead_lettered(transport, dlq, origin_of(message)):
-                return False
-            producer.begin()
-            producer.send(dlq, message.value, key=message.key, headers=headers)
-            producer.commit({}, cast(GroupConsumer, _NoOffsets()))
-            return True
+        try:  # a producer another worker's guard fenced may fail to close: it is logged, not raised
+            with closed_after(transport.transactional(f"{group}-directory-guard")) as producer:
+                if dead_lettered(transport, dlq, origin_of(message)):
+                    return False
+                producer.begin()
+                producer.send(dlq, message.value, key=message.key, headers=headers)
+                producer.commit({}, cast(GroupConsumer, _NoOffsets()))
+                return True
         except TransportError as exc:
             log.warning("dead-lettering directory event %s (attempt %d): %s", origin_of(message), attempt, exc)
-        finally:
-            producer.close()
     log.error("could not dead-letter directory event %s after %d attempts", origin_of(message), ATTEMPTS)
     return False
