@@ -14,7 +14,10 @@ resolves whatever the old one left open (`exchange/recovery.py`). A refusal by a
 
 from __future__ import annotations
 
+import functools
+import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +41,16 @@ TRANSACTION_RETRY_BACKOFF_MS = 5
 # how much longer than a transaction call's own timeout govx waits before it counts the call as hung
 HUNG_AFTER_S = 5.0
 TIMED_OUT = {KafkaError._TIMED_OUT, KafkaError._TIMED_OUT_QUEUE, KafkaError.REQUEST_TIMED_OUT}
+
+
+def backoffs_s() -> Iterator[float]:
+    """The waits between calls librdkafka returned as retriable: 10 ms doubling to 160 ms, then 160 ms."""
+    return itertools.chain((0.01, 0.02, 0.04, 0.08), itertools.repeat(0.16))
+
+
+def worth_again(error: KafkaError) -> bool:
+    """Whether a transaction call's failure asks for the same call again: retriable, the transaction still good."""
+    return error.retriable() and not (error.fatal() or error.txn_requires_abort() or error.code() in TIMED_OUT)
 
 
 def transaction_failure(action: str, error: KafkaError, security: ClientSecurity, resource: str,
@@ -100,9 +113,22 @@ class RdTransactionalPublisher(RdPublisher):
         self._bounded(f"initialising transactions for {transactional_id}", self._producer.init_transactions)
 
     def _bounded(self, action: str, call: Callable[..., object], *args: object) -> None:
-        """A transaction call given its deadline, and failing as `_call` says — also when it hangs past it."""
+        """A transaction call given its deadline, and failing as `_call` says — also when it hangs past it.
+
+        A call librdkafka returns as retriable (its own few retries spent: CONCURRENT_TRANSACTIONS while the
+        last transaction's markers are written, a coordinator loading) is made again, with a backoff, until
+        the deadline: the transaction in hand stays good, so failing it would abort and re-read it for nothing."""
+        deadline, timeout_s = time.monotonic() + self._deadline_s, self._deadline_s
         with self._call(action):
-            bounded(lambda: call(*args, self._deadline_s), self._hung_after_s, action)
+            for backoff_s in backoffs_s():
+                try:
+                    bounded(functools.partial(call, *args, timeout_s), self._hung_after_s, action)
+                    return
+                except KafkaException as exc:
+                    if not worth_again(exc.args[0]) or deadline - time.monotonic() <= backoff_s:
+                        raise
+                time.sleep(backoff_s)
+                timeout_s = deadline - time.monotonic()
 
     @contextmanager
     def _call(self, action: str) -> Iterator[None]:

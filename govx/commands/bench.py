@@ -44,7 +44,7 @@ def exchange(
     partitions: int = typer.Option(3, min=1, help="partitions of each source topic"),
     workers: str = typer.Option("1,2", help="worker counts to run, comma-separated"),
     clients: str = typer.Option("kafka-python,confluent", help="clients to run govx's workers on"),
-    rounds: int = typer.Option(1, min=1, help="rounds of every drain, one after the other; medians count"),
+    rounds: int = typer.Option(1, min=1, help="rounds of every drain; the reference router runs last in odd rounds"),
     transaction_events: str = typer.Option("5000", help="worker transaction sizes to run (GOVX_TRANSACTION_EVENTS)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> int:
@@ -60,11 +60,13 @@ def exchange(
     result = measure_drain(load_settings().bootstrap, events, partitions, workers=counts, clients=chosen,
                            rounds=rounds, sizes=tuple(int(n) for n in transaction_events.split(",")), progress=shown)
     if as_json:
-        print(json.dumps({"events": result.events, "rates": result.rates,
-                          "ratios": {name: result.ratio(name) for name in result.rates}}))
+        print(json.dumps({"events": result.events, "rates": result.rates, "rounds": result.rounds,
+                          "ratios": {name: result.ratio(name) for name in result.rates},
+                          "round_ratios": {name: result.ratios(name) for name in result.rates}}))
         return 0
-    console.print(f"{result.events} events of the standard mix, median of {rounds} round(s); "
-                  f"ratios to the {REFERENCE}:")
+    console.print(f"{result.events} events of the standard mix, {rounds} round(s); ratios to the {REFERENCE} "
+                  "of the same round, their median first:")
     for name in result.rates:
-        console.print(f"{name:<40} {result.ratio(name):>9.2f}")
+        each = " ".join(f"{r:.2f}" for r in result.ratios(name))
+        console.print(f"{name:<40} {result.ratio(name):>9.2f}   ({each})")
     return 0

@@ -1,7 +1,9 @@
 """The confluent transactional producer keeps its deadlines even where librdkafka does not
 (confluentinc/librdkafka#5456, #5511): a transaction call that hangs past its own timeout breaks the
-producer in time, so the worker rebuilds it instead of waiting for ever. The client is passed in:
-these stand-ins behave as librdkafka does in those reports, no broker is involved."""
+producer in time, so the worker rebuilds it instead of waiting for ever. A call librdkafka gives up on
+with a retriable error (its own few retries spent) is called again within the deadline, instead of
+failing the transaction. The client is passed in: these stand-ins behave as librdkafka does in those
+reports, no broker is involved."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
-from exchange.errors import TransactionBroken
+from exchange.errors import TransactionBroken, TransportError
 from exchange.kafka.confluent_transactional import RdTransactionalPublisher
 
 
@@ -45,6 +47,23 @@ class HangsSendingOffsets(Librdkafka):
 class FencedAtCommit(Librdkafka):
     def commit_transaction(self, timeout: float) -> None:
         raise KafkaException(KafkaError(KafkaError._FENCED, "fenced by a newer instance", fatal=True))
+
+
+class BusyCoordinator(Librdkafka):
+    """The coordinator still writes the last transaction's markers: librdkafka retries AddOffsetsToTxn a few
+    times, then returns CONCURRENT_TRANSACTIONS as a retriable error (rdkafka_txnmgr.c); `busy` times here."""
+
+    busy = 2
+
+    def send_offsets_to_transaction(self, offsets: list[Any], metadata: object, timeout: float) -> None:
+        self.timeouts.append(timeout)
+        if len(self.timeouts) <= self.busy + 1:  # the first timeout recorded is init_transactions'
+            raise KafkaException(KafkaError(KafkaError.CONCURRENT_TRANSACTIONS, "markers still being written",
+                                            retriable=True))
+
+
+class AlwaysBusy(BusyCoordinator):
+    busy = 1_000_000
 
 
 class Group:
@@ -85,3 +104,20 @@ def test_an_error_inside_the_call_thread_is_judged_as_ever() -> None:
     made.begin()
     with pytest.raises(TransactionBroken, match="committing a transaction failed: _FENCED"):
         made.commit({}, Group())
+
+
+def test_a_call_librdkafka_returns_as_retriable_is_called_again_and_the_transaction_commits() -> None:
+    made, client = publisher(BusyCoordinator)
+    made.begin()
+    made.commit({("gov.src.people.resident", 0): 5}, Group())
+    offsets_calls = client.timeouts[1:-1]  # after init_transactions, before commit_transaction
+    assert len(offsets_calls) == 3 and all(0 < t <= 0.2 for t in offsets_calls)
+
+
+def test_a_call_still_refused_at_its_deadline_fails_the_transaction_as_retriable() -> None:
+    made, client = publisher(AlwaysBusy)
+    made.begin()
+    with pytest.raises(TransportError, match="CONCURRENT_TRANSACTIONS") as failed:
+        made.commit({("gov.src.people.resident", 0): 5}, Group())
+    assert failed.value.retriable and not isinstance(failed.value, TransactionBroken)
+    assert 3 <= len(client.timeouts) - 1 < 100  # retried, with a backoff, until the deadline of 0.2 s
