@@ -35,6 +35,7 @@ from exchange.kafka.provision import provision, read_directory
 from exchange.kafka.transport import Transport, closed_after, kafka_transport
 from loadtest import drains
 from loadtest.corebench import standard_mix
+from loadtest.namespace import delete_namespace
 
 REFERENCE = "reference router, usage per event"
 DEFAULT_SIZE = 5000  # GOVX_TRANSACTION_EVENTS's default
@@ -135,6 +136,5 @@ def measure_drain(bootstrap: str, events: int = 20_000, partitions: int = 3, see
                 if progress is not None:
                     progress(name, seen[name][-1])
     finally:
-        with closed_after(transport.admin()) as admin:
-            admin.delete_topics(t for t in admin.topics() if t.startswith(f"{topics.namespace}."))
+        delete_namespace(transport, topics)
     return DrainBench(len(messages), seen)

@@ -32,6 +32,7 @@ from exchange.runtime.settings import load_settings
 from exchange.worker import Worker, WorkerConfig
 from loadtest.corebench import standard_mix
 from loadtest.drainbench import _create_inboxes, _fill
+from loadtest.namespace import delete_namespace
 
 STAGES = {"decide (Exchange.process)": ("core/decide.py", "process"),
           "produce (send_batch)": ("exchange/kafka/", "send_batch"),
@@ -55,8 +56,7 @@ def profile(bootstrap: str, client: str, events: int, *, profiled: bool = True, 
         _fill(transport, messages)
         _drain(transport, topics, len(messages), client, cProfile.Profile() if profiled else None, broker_pid)
     finally:  # ~1 000 inbox partitions a run: left behind, a few dozen runs exhaust the broker's open files
-        with closed_after(transport.admin()) as admin:
-            admin.delete_topics(t for t in admin.topics() if t.startswith(f"{topics.namespace}."))
+        delete_namespace(transport, topics)
 
 
 def _drain(transport: Transport, topics: Topics, total: int, client: str, profiler: cProfile.Profile | None,
